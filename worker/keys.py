@@ -1,0 +1,103 @@
+"""Every Redis name the project uses, built in one place from ``TRANSFERWATCH_PREFIX``.
+
+The names marked *contract* are relied on by outside tools (``contracts.md``).
+RQ keeps its own bookkeeping under ``rq:``; our queue names carry the prefix
+so that deployments sharing one Redis never see each other's jobs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "transferwatch"
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # --- alerts (contract) -------------------------------------------------
+    @property
+    def alerts_stream(self) -> str:
+        """Redis Stream of every alert; field ``data`` holds the JSON. (contract)"""
+        return self.key("alerts")
+
+    @property
+    def alerts_channel(self) -> str:
+        """Pub/sub channel of every alert. (contract)"""
+        return self.key("alerts")
+
+    def alerts_category_channel(self, category: str) -> str:
+        """Pub/sub channel of one category's alerts. (contract)"""
+        return self.key("alerts", category)
+
+    # --- queue and jobs ----------------------------------------------------
+    @property
+    def queue_name(self) -> str:
+        return self.key("articles")
+
+    def job_id(self, article_id: str, version: str = "") -> str:
+        """RQ job ids allow only ``[A-Za-z0-9_-]``; the same article (and body version) gives the same id."""
+        raw = f"{self.prefix}-article-{article_id}" + (f"-{version}" if version else "")
+        return _JOB_ID_UNSAFE.sub("_", raw)
+
+    # --- poller ------------------------------------------------------------
+    def feed_state(self, feed_name: str) -> str:
+        """Hash: per-feed schedule and health (etag, last_modified, next_poll, errors...)."""
+        return self.key("feed", feed_name)
+
+    @property
+    def feeds_index(self) -> str:
+        """Set of feed names that have state."""
+        return self.key("feeds")
+
+    def feed_lease(self, feed_name: str) -> str:
+        return self.key("lease", "feed", feed_name)
+
+    def seen_article(self, article_id: str) -> str:
+        """String: content hash of an article id already queued."""
+        return self.key("seen", article_id)
+
+    def seen_fingerprint(self, fingerprint: str) -> str:
+        """String: article id that first carried this content fingerprint."""
+        return self.key("fp", fingerprint)
+
+    # --- ledger ------------------------------------------------------------
+    @property
+    def metrics_index(self) -> str:
+        return self.key("metrics")
+
+    def metric(self, metric_id: str) -> str:
+        return self.key("metric", metric_id)
+
+    def metric_history(self, metric_id: str) -> str:
+        return self.key("history", metric_id)
+
+    def processed_article(self, article_id: str) -> str:
+        return self.key("processed", article_id)
+
+    # --- delivery ----------------------------------------------------------
+    @property
+    def subscriptions(self) -> str:
+        return self.key("subscriptions")
+
+    @property
+    def dispatch_group(self) -> str:
+        return "dispatch"
+
+    def dead_letters(self, subscription: str) -> str:
+        return self.key("dead", subscription)
+
+    def deliveries(self, subscription: str) -> str:
+        return self.key("deliveries", subscription)
+
+    # --- operations --------------------------------------------------------
+    def heartbeat(self, role: str, name: str) -> str:
+        return self.key("heartbeat", role, name)
+
+    def lock(self, name: str) -> str:
+        return self.key("lock", name)

@@ -1,0 +1,80 @@
+"""Environment settings, read and validated once at the edge, then trusted.
+
+Every variable here is part of the contract in ``shared/spec/contracts.md``;
+``Settings.from_env`` raises :class:`ConfigError` (exit code 2 at the CLI) on a
+bad value, naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+class ConfigError(Exception):
+    """Bad configuration: the CLI prints it on one line and exits 2."""
+
+
+def redact_url(url: str | None) -> str | None:
+    """``redis://user:secret@host`` -> ``redis://user:***@host``: URLs go to logs only like this."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None
+    feeds_path: Path
+    data_dir: Path
+    prefix: str
+    log_format: str
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url is not None:
+            scheme = urlsplit(redis_url).scheme
+            if scheme not in _REDIS_SCHEMES:
+                raise ConfigError(
+                    f"REDIS_URL: scheme {scheme or '(none)'!r} is not one of {', '.join(_REDIS_SCHEMES)}"
+                )
+        prefix = env.get("TRANSFERWATCH_PREFIX") or "transferwatch"
+        if not _PREFIX_RE.match(prefix):
+            raise ConfigError(
+                f"TRANSFERWATCH_PREFIX: {prefix!r} must be 1-64 characters of letters, digits, '_', '.', ':' or '-'"
+            )
+        log_format = (env.get("LOG_FORMAT") or ("console" if sys.stdout.isatty() else "json")).lower()
+        if log_format not in ("json", "console"):
+            raise ConfigError(f"LOG_FORMAT: {log_format!r} is not 'json' or 'console'")
+        log_level = (env.get("LOG_LEVEL") or "info").lower()
+        if log_level not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"LOG_LEVEL: {log_level!r} is not one of debug, info, warning, error")
+        return cls(
+            redis_url=redis_url,
+            feeds_path=Path(env.get("TRANSFERWATCH_FEEDS") or "feeds.yaml"),
+            data_dir=Path(env.get("TRANSFERWATCH_DATA_DIR") or ".transferwatch"),
+            prefix=prefix,
+            log_format=log_format,
+            log_level=log_level,
+        )
+
+    @property
+    def redis_url_redacted(self) -> str | None:
+        return redact_url(self.redis_url)
