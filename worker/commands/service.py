@@ -1,0 +1,153 @@
+"""Commands that run the service or a part of it: run, poll, worker, dispatch, demo, health."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import click
+import structlog
+
+from worker.cli import feeds_option
+from worker.connection import connect, wait_for_redis
+from worker.keys import Keys
+from worker.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def _feeds_path(settings: Settings, feeds_path):
+    return feeds_path or settings.feeds_path
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by the first SIGTERM/SIGINT; a second one exits at once."""
+    import os
+    import signal
+
+    stop = threading.Event()
+
+    def handler(signum, _frame):
+        if stop.is_set():
+            os._exit(1)
+        log.info("stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stop
+
+
+@click.command("run")
+@feeds_option
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="RQ worker processes.")
+@click.option("--once", is_flag=True, help="Poll every due feed once, process and deliver everything, then exit.")
+@click.pass_obj
+def run(settings: Settings, feeds_path, workers: int, once: bool) -> None:
+    """The service: poller, N RQ workers and alert dispatch, until SIGTERM/SIGINT."""
+    from worker.feeds import load_feeds
+    from worker.service import Service
+
+    path = _feeds_path(settings, feeds_path)
+    load_feeds(path)  # a bad feeds.yaml is a usage error (exit 2) before anything starts
+    service = Service(settings, path, workers=workers)
+    sys.exit(service.run_once() if once else service.run_forever())
+
+
+@click.command("poll")
+@feeds_option
+@click.option("--once", is_flag=True, help="Poll every due feed once, then exit.")
+@click.pass_obj
+def poll(settings: Settings, feeds_path, once: bool) -> None:
+    """The poller alone: reads the feeds and queues new articles for the workers."""
+    from worker.feeds import load_feeds
+    from worker.poller import Poller
+
+    path = _feeds_path(settings, feeds_path)
+    load_feeds(path)
+    connection, embedded = connect(settings)
+    try:
+        wait_for_redis(connection, settings.redis_url)
+        poller = Poller(connection, Keys(settings.prefix), path)
+        if once:
+            report = poller.tick()
+            click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), queued {len(report.job_ids)} articles")
+        else:
+            poller.run(_stop_on_signals())
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.pass_obj
+def worker(settings: Settings, burst: bool) -> None:
+    """One RQ worker, spaCy pipeline preloaded before any job runs."""
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from worker.jobs import make_queue, preload
+
+    connection, embedded = connect(settings)
+    try:
+        wait_for_redis(connection, settings.redis_url)
+        preload()
+        keys = Keys(settings.prefix)
+        rq_worker = Worker([make_queue(connection, keys)], connection=connection, serializer=JSONSerializer)
+        rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+@click.command("dispatch")
+@click.pass_obj
+def dispatch(settings: Settings) -> None:
+    """The alert dispatcher alone: delivers alerts to subscriptions. Several may run."""
+    from alerts.dispatch import Dispatcher
+
+    connection, embedded = connect(settings)
+    try:
+        wait_for_redis(connection, settings.redis_url)
+        Dispatcher(connection, Keys(settings.prefix)).run(_stop_on_signals())
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+@click.command("demo")
+@click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.pass_obj
+def demo(settings: Settings, workers: int) -> None:
+    """Replay bundled sample articles through the real pipeline from a local feed; print the alerts."""
+    from worker.demo import run_demo
+
+    sys.exit(run_demo(settings, workers=workers))
+
+
+@click.command("health")
+@click.pass_obj
+def health(settings: Settings) -> None:
+    """Exit 0 when Redis answers and the poller, a worker and a dispatcher have heartbeats."""
+    import redis
+    from rq import Worker
+
+    from worker.jobs import make_queue
+
+    if not settings.redis_url:
+        raise click.UsageError("health needs REDIS_URL (the embedded Redis lives only while the service runs)")
+    connection, _ = connect(settings)
+    keys = Keys(settings.prefix)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        click.echo(f"unhealthy: Redis at {settings.redis_url_redacted} does not answer: {exc}")
+        sys.exit(1)
+    missing = [role for role in ("poller", "dispatch") if not next(connection.scan_iter(match=keys.heartbeat(role, "*"), count=1000), None)]
+    if not Worker.all(queue=make_queue(connection, keys)):
+        missing.append("worker")
+    if missing:
+        click.echo(f"unhealthy: no heartbeat from {', '.join(missing)}")
+        sys.exit(1)
+    click.echo("healthy")

@@ -1,0 +1,214 @@
+"""``transferwatch run``: the poller, N RQ workers and the alert dispatcher, supervised together.
+
+Workers run as child processes (``python -m worker worker``) in their own
+session, so a Ctrl-C in the terminal reaches only this process, which then
+stops them warmly (SIGTERM: RQ lets the running job finish). A second signal
+stops them cold. A worker that dies is restarted. ``--once`` polls every due
+feed once, waits until each queued article is processed and each alert
+delivered, then exits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+import structlog
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from worker.connection import EmbeddedRedis, connect, wait_for_redis
+from worker.jobs import make_queue
+from worker.keys import Keys
+from worker.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+HEARTBEAT_TTL = 30
+_TERMINAL = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+def beat(connection: redis.Redis, keys: Keys, role: str, name: str) -> None:
+    """Mark a component alive for ``transferwatch health``."""
+    connection.set(keys.heartbeat(role, name), str(time.time()), ex=HEARTBEAT_TTL)
+
+
+def instance_name(role: str) -> str:
+    return f"{role}-{socket.gethostname()}-{os.getpid()}"
+
+
+def queue_is_drained(queue: Queue, job_ids: list[str]) -> bool:
+    """True when every given job is finished for good and nothing is queued, running or awaiting retry."""
+    if queue.count or StartedJobRegistry(queue=queue).count or ScheduledJobRegistry(queue=queue).count:
+        return False
+    for job in Job.fetch_many(job_ids, connection=queue.connection, serializer=JSONSerializer):
+        if job is not None and job.get_status(refresh=False) not in _TERMINAL:
+            return False
+    return True
+
+
+@dataclass
+class WorkerPool:
+    """N ``transferwatch worker`` child processes, restarted when one dies."""
+
+    size: int
+    env: dict[str, str]
+    procs: list[subprocess.Popen] = field(default_factory=list)
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "worker", "worker"],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def start(self) -> None:
+        self.procs = [self._spawn() for _ in range(self.size)]
+        log.info("workers_started", count=self.size, pids=[p.pid for p in self.procs])
+
+    def supervise(self) -> None:
+        for i, proc in enumerate(self.procs):
+            code = proc.poll()
+            if code is not None:
+                log.warning("worker_died", pid=proc.pid, exit_code=code)
+                self.procs[i] = self._spawn()
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Warm stop: SIGTERM lets each worker finish its job; stragglers are killed after ``timeout``."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("worker_killed", pid=proc.pid)
+                proc.kill()
+                proc.wait()
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+
+
+class Service:
+    """Everything ``transferwatch run`` starts, and its orderly stop."""
+
+    def __init__(self, settings: Settings, feeds_path: Path, workers: int = 2):
+        self.settings = settings
+        self.feeds_path = feeds_path
+        self.keys = Keys(settings.prefix)
+        self.workers = workers
+        self.stop_event = threading.Event()
+        self._signals = 0
+        self.connection: redis.Redis | None = None
+        self.embedded: EmbeddedRedis | None = None
+        self.pool: WorkerPool | None = None
+
+    # --- lifecycle -----------------------------------------------------------
+    def _connect(self) -> None:
+        self.connection, self.embedded = connect(self.settings)
+        wait_for_redis(self.connection, self.settings.redis_url or (self.embedded and self.embedded.url))
+        url = self.settings.redis_url or self.embedded.url
+        env = dict(os.environ, REDIS_URL=url, TRANSFERWATCH_PREFIX=self.settings.prefix)
+        self.pool = WorkerPool(self.workers, env)
+
+    def _on_signal(self, signum, _frame) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            log.info("stopping", signal=signal.Signals(signum).name, hint="send again to stop at once")
+            self.stop_event.set()
+        else:
+            log.warning("stopping_now", signal=signal.Signals(signum).name)
+            if self.pool:
+                self.pool.kill()
+            os._exit(1)
+
+    def _install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _shutdown(self) -> None:
+        if self.pool:
+            self.pool.stop()
+        if self.embedded:
+            self.embedded.stop()
+
+    # --- modes ---------------------------------------------------------------
+    def run_forever(self) -> int:
+        from alerts.dispatch import Dispatcher
+        from worker.poller import Poller
+
+        self._install_signals()
+        self._connect()
+        name = instance_name("poller")
+        poller = Poller(self.connection, self.keys, self.feeds_path)
+        dispatcher = Dispatcher(self.connection, self.keys)
+        threads = [
+            threading.Thread(target=poller.run, args=(self.stop_event,), name="poller", daemon=True),
+            threading.Thread(target=dispatcher.run, args=(self.stop_event,), name="dispatch", daemon=True),
+        ]
+        self.pool.start()
+        for thread in threads:
+            thread.start()
+        log.info("service_started", feeds=str(self.feeds_path), workers=self.workers, prefix=self.settings.prefix,
+                 redis=self.settings.redis_url_redacted or "embedded")
+        try:
+            while not self.stop_event.wait(1.0):
+                self.pool.supervise()
+                beat(self.connection, self.keys, "poller", name)
+                for thread in threads:
+                    if not thread.is_alive():
+                        log.error("component_died", component=thread.name)
+                        self.stop_event.set()
+        finally:
+            self.stop_event.set()
+            for thread in threads:
+                thread.join(timeout=30)
+            self._shutdown()
+        log.info("service_stopped")
+        return 0
+
+    def run_once(self, timeout: float = 3600.0) -> int:
+        """Poll due feeds once, process every queued article, deliver every alert, then stop."""
+        from alerts.dispatch import Dispatcher
+        from worker.poller import Poller
+
+        self._install_signals()
+        self._connect()
+        try:
+            report = Poller(self.connection, self.keys, self.feeds_path).tick()
+            job_ids = list(report.job_ids)
+            log.info("poll_done", feeds_polled=report.feeds_polled, feeds_failed=report.feeds_failed,
+                     articles_queued=len(job_ids))
+            queue = make_queue(self.connection, self.keys)
+            deadline = time.monotonic() + timeout
+            if job_ids or queue.count:
+                self.pool.start()
+                while not queue_is_drained(queue, job_ids):
+                    if self.stop_event.wait(0.1) or time.monotonic() > deadline:
+                        log.warning("once_interrupted", reason="signal" if self.stop_event.is_set() else "timeout")
+                        return 1
+                    self.pool.supervise()
+                self.pool.stop()
+            delivered = Dispatcher(self.connection, self.keys).drain(timeout=max(1.0, deadline - time.monotonic()))
+            if not delivered:
+                log.warning("alerts_not_all_delivered")
+                return 1
+            log.info("once_done", articles=len(job_ids))
+            return 0
+        finally:
+            self._shutdown()
