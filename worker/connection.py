@@ -19,7 +19,7 @@ from pathlib import Path
 
 import redis
 import structlog
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from worker.settings import ConfigError, Settings, redact_url
@@ -32,7 +32,7 @@ _MAX_UNIX_PATH = 100
 
 def _retry() -> Retry:
     """Reconnect with capped exponential backoff: a restarting Redis is waited for, not a crash."""
-    return Retry(ExponentialBackoff(cap=2.0, base=0.05), retries=8, supported_errors=_CONNECTION_ERRORS)
+    return Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=6, supported_errors=_CONNECTION_ERRORS)
 
 
 def client_from_url(url: str, *, decode_responses: bool = False) -> redis.Redis:
@@ -69,7 +69,8 @@ class EmbeddedRedis:
         if not self.socket.exists():
             return False
         try:
-            return bool(redis.Redis(unix_socket_path=str(self.socket), socket_connect_timeout=1).ping())
+            probe = redis.Redis(unix_socket_path=str(self.socket), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
+            return bool(probe.ping())
         except redis.RedisError:
             return False
 
@@ -122,7 +123,8 @@ class EmbeddedRedis:
         if self.process is None or self.process.poll() is not None:
             return
         try:
-            redis.Redis(unix_socket_path=str(self.socket)).shutdown(save=True)
+            # no retries: the server closing the connection is the expected answer
+            redis.Redis(unix_socket_path=str(self.socket), retry=Retry(NoBackoff(), 0)).shutdown(save=True)
         except redis.RedisError:
             pass
         try:
