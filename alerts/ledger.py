@@ -1,0 +1,248 @@
+"""The figure ledger: per metric, the current figure, its history and the sources behind it.
+
+A *metric* is (supplier, recipient, category, unit). :meth:`Ledger.apply`
+validates an article's events in Python (a bad event is logged and dropped,
+before anything touches Redis), prepares everything that does not depend on
+the ledger's state (history entries, alert ids, message templates), and hands
+the rest to one Lua script (``apply.lua``) that compares with the current
+figure, records history, and publishes the alerts, all atomically.
+
+Redis layout (names from :class:`worker.keys.Keys`):
+
+* ``metrics_index``: set of metric ids (``PRK:RUS:troops:soldiers``);
+* ``metric(id)``: hash with ``metric`` (JSON), ``current`` (JSON figure),
+  ``sources`` (JSON list corroborating the current figure), ``seen:<key>``
+  (an event already recorded: exactly once) and ``inc:<value>`` (when an
+  increment of that value was mentioned: rule 7);
+* ``metric_history(id)``: list of JSON history entries, in the order applied;
+* ``processed_article(id)``: set of the article versions applied;
+  ``key("processed", "fp", fingerprint)``: the same content already applied;
+* ``key("alert-ids")``: every alert id ever raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import redis
+import structlog
+
+from alerts import messages
+from alerts.rules import RejectedEvent, Rules, effect_class, metric_id, parse_published, validate_event
+from worker.keys import Keys
+
+DEFAULT_STREAM_MAXLEN = 100_000
+_EVIDENCE_NOISE = re.compile(r"[^0-9a-z]+")
+_RECORD_EFFECTS = {"denied": "denied", "planned": "planned"}
+_CURRENT_FIELDS = ("value", "qualifier", "text", "mode", "since", "status", "attribution", "evidence",
+                   "published", "source", "url", "title")
+
+
+def _log() -> structlog.typing.FilteringBoundLogger:
+    """A fresh logger each time, so ``structlog.testing.capture_logs`` sees it even after configure()."""
+    return structlog.get_logger(__name__)
+
+
+@cache
+def _script_source() -> str:
+    return resources.files("alerts").joinpath("apply.lua").read_text(encoding="utf-8")
+
+
+def _sha(*parts: str, length: int = 32) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
+
+
+def _value_key(value: float | int) -> str:
+    """One spelling per number, so 3000 and 3000.0 are the same increment."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+class Ledger:
+    """Figures per metric in Redis; ``apply`` is the only writer, ``figures`` the reader."""
+
+    def __init__(self, connection: redis.Redis, keys: Keys, rules: Rules | None = None, *,
+                 stream_maxlen: int = DEFAULT_STREAM_MAXLEN):
+        self.connection = connection
+        self.keys = keys
+        self.rules = rules or Rules()
+        self.stream_maxlen = stream_maxlen
+        self._script = connection.register_script(_script_source())
+
+    # --- writing ------------------------------------------------------------------
+
+    def apply(self, article: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Record one article's events and return the alerts raised (already on the Stream and channels).
+
+        The same article applied again (same id and version, or same
+        fingerprint) returns ``[]`` and changes nothing.
+        """
+        article_id = _text(article.get("id"))
+        try:
+            published = parse_published(article.get("published"))
+        except RejectedEvent as exc:
+            if events:
+                _log().warning("article_rejected", article_id=article_id, url=article.get("url"), reason=str(exc),
+                               events=len(events))
+            return []
+        prepared = self._prepare(article, published, events)
+        if not prepared:
+            return []
+        keys_, payload = self._payload(article, prepared)
+        reply = self._script(keys=keys_, args=[json.dumps(payload, ensure_ascii=False, allow_nan=False)])
+        status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
+        alerts = [json.loads(a) for a in raw_alerts]
+        _log().debug("ledger_applied", article_id=article_id, status=status, events=len(prepared),
+                     alerts=[a["kind"] for a in alerts])
+        return alerts
+
+    def _prepare(self, article: dict[str, Any], published: datetime, events: list[Any]) -> list[dict[str, Any]]:
+        """Validated events, each with everything the script needs; bad ones are logged and left out."""
+        article_id = _text(article.get("id"))
+        identity = f"fp:{article['fingerprint']}" if article.get("fingerprint") else f"id:{article_id}"
+        prepared = []
+        for index, event in enumerate(events or []):
+            try:
+                clean = validate_event(event)
+            except RejectedEvent as exc:
+                _log().warning("event_rejected", article_id=article_id, url=article.get("url"), index=index,
+                               reason=str(exc))
+                continue
+            if clean is None:
+                _log().debug("event_without_figure", article_id=article_id, index=index)
+                continue
+            prepared.append(self._prepare_one(article, identity, published, clean))
+        # Within one article, a metric's larger figure goes first: "now about 12,000, up from 10,000"
+        # then reads as one increase to 12,000 and a lower (background) figure, not two alerts.
+        prepared.sort(key=lambda e: -e["value"])
+        return prepared
+
+    def _prepare_one(self, article: dict[str, Any], identity: str, published: datetime,
+                     event: dict[str, Any]) -> dict[str, Any]:
+        mid = metric_id(event)
+        metric = {k: event[k] for k in ("supplier", "recipient", "category", "unit")}
+        source = article.get("source") or article.get("feed") or None
+        date = published.date().isoformat()
+        current = {k: event.get(k) for k in _CURRENT_FIELDS if k in event}
+        current.update(published=date, source=source, url=article.get("url"), title=article.get("title"))
+        current = {k: current.get(k) for k in _CURRENT_FIELDS}
+        vkey = _value_key(event["value"])
+        evidence = _EVIDENCE_NOISE.sub(" ", (event.get("evidence") or "").lower()).strip()
+        dedupe = _sha(mid, vkey, event["qualifier"], event["mode"], event["status"],
+                      f"evidence:{evidence}" if evidence else identity, length=24)
+        entry = {
+            **{k: event[k] for k in ("value", "low", "high", "qualifier", "text", "unit", "mode", "since",
+                                     "status", "attribution", "evidence")},
+            "published": date,
+            "published_at": published.isoformat().replace("+00:00", "Z"),
+            "source": source,
+            "url": article.get("url"),
+            "title": article.get("title"),
+            "feed": article.get("feed"),
+            "article": _text(article.get("id")),
+        }
+        klass = effect_class(event)
+        figure = {
+            **current,
+            "low": event["low"],
+            "high": event["high"],
+            "unit": event["unit"],
+            "published_at": entry["published_at"],
+            "ts": published.timestamp(),
+            "article": entry["article"],
+            "feed": entry["feed"],
+            # how this figure reads as "was ..." in a later alert: from fields an alert's `previous` carries
+            "phrase": messages.phrase({"value": event["value"], "qualifier": event["qualifier"]}, metric),
+        }
+        return {
+            "mid": mid,
+            "metric": metric,
+            "value": event["value"],
+            "vkey": vkey,
+            "ts": published.timestamp(),
+            "class": klass,
+            "record_effect": _RECORD_EFFECTS.get(event["status"], "recorded"),
+            "dedupe": dedupe,
+            "entry": entry,
+            "current": current,
+            "figure": figure,
+            "source_ref": {"key": article.get("url") or entry["article"], "source": source,
+                           "url": article.get("url"), "published": date, "article": entry["article"]},
+            "ids": {kind: _sha(identity, mid, kind, vkey) for kind in ("first_report", "increase", "decrease",
+                                                                         "increment")},
+            "templates": messages.templates(metric, current),
+            "rule": self.rules.for_category(event["category"]).for_script(),
+            "channel": self.keys.alerts_category_channel(event["category"]),
+        }
+
+    def _payload(self, article: dict[str, Any], prepared: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
+        """The script's KEYS (every key it touches, declared) and its JSON argument."""
+        article_id = _text(article.get("id"))
+        fingerprint = _text(article.get("fingerprint"))
+        metric_index: dict[str, int] = {}
+        metrics: list[dict[str, Any]] = []
+        keys_ = [
+            self.keys.alerts_stream,
+            self.keys.processed_article(article_id),
+            self.keys.key("processed", "fp", fingerprint or "-"),
+            self.keys.metrics_index,
+            self.keys.key("alert-ids"),
+        ]
+        events = []
+        for item in prepared:
+            mid = item.pop("mid")
+            if mid not in metric_index:
+                metrics.append({"id": mid, "metric": item["metric"]})
+                metric_index[mid] = len(metrics)  # 1-based, as Lua counts
+                keys_ += [self.keys.metric(mid), self.keys.metric_history(mid)]
+            item.pop("metric")
+            events.append({**item, "m": metric_index[mid]})
+        payload = {
+            "article": {"id": article_id, "version": _text(article.get("version"))},
+            "has_fingerprint": bool(fingerprint),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "maxlen": self.stream_maxlen,
+            "alerts_channel": self.keys.alerts_channel,
+            "metrics": metrics,
+            "events": events,
+        }
+        return keys_, payload
+
+    # --- reading ------------------------------------------------------------------
+
+    def figures(self) -> list[dict[str, Any]]:
+        """Every metric with its current figure, the sources corroborating it, and its history (oldest first)."""
+        out = []
+        for raw_id in sorted(self.connection.smembers(self.keys.metrics_index)):
+            mid = raw_id.decode() if isinstance(raw_id, bytes) else raw_id
+            pipe = self.connection.pipeline(transaction=True)
+            pipe.hmget(self.keys.metric(mid), ["metric", "current", "sources"])
+            pipe.lrange(self.keys.metric_history(mid), 0, -1)
+            (metric_raw, current_raw, sources_raw), history_raw = pipe.execute()
+            if metric_raw is None:
+                continue
+            history = [json.loads(h) for h in history_raw]
+            history.sort(key=lambda h: h.get("published_at") or "")  # stable: arrival order breaks ties
+            current = json.loads(current_raw) if current_raw else None
+            if current is not None:
+                current.pop("ts", None)
+            sources = json.loads(sources_raw) if sources_raw else []
+            if isinstance(sources, dict):  # Lua's cjson writes an empty list as {}
+                sources = []
+            out.append({
+                "id": mid,
+                "metric": json.loads(metric_raw),
+                "current": current,
+                "sources": [{k: v for k, v in s.items() if k != "key"} for s in sources],
+                "history": history,
+            })
+        return out
