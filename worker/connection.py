@@ -142,17 +142,25 @@ def connect(settings: Settings, *, decode_responses: bool = False) -> tuple[redi
     return client_from_url(server.url, decode_responses=decode_responses), server
 
 
-def wait_for_redis(client: redis.Redis, url: str | None, *, attempts: int = 0) -> None:
-    """Block until Redis answers, logging one clear line per failed attempt (0 = forever)."""
+def wait_for_redis(client: redis.Redis, url: str | None, *, attempts: int = 0, stop=None) -> bool:
+    """Block until Redis answers, logging one clear line per failed attempt.
+
+    ``attempts`` = 0 waits forever; ``stop`` (a ``threading.Event``) ends the wait
+    early, and then the result is False.
+    """
     delay, n = 0.5, 0
     while True:
         n += 1
         try:
             client.ping()
-            return
+            return True
         except redis.RedisError as exc:
             if attempts and n >= attempts:
                 raise RuntimeError(f"Redis at {redact_url(url)} is unreachable: {exc}") from None
-            log.warning("redis_unreachable", url=redact_url(url), error=str(exc), retry_in=delay)
-            time.sleep(delay)
+            log.warning("redis_unreachable", url=redact_url(url) or "embedded", error=str(exc), retry_in=delay)
+            if stop is not None:
+                if stop.wait(delay):
+                    return False
+            else:
+                time.sleep(delay)
             delay = min(delay * 2, 10.0)

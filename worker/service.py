@@ -119,12 +119,15 @@ class Service:
         self.pool: WorkerPool | None = None
 
     # --- lifecycle -----------------------------------------------------------
-    def _connect(self) -> None:
+    def _connect(self) -> bool:
+        """Connect (or start the embedded server); False when stopped while Redis was still unreachable."""
         self.connection, self.embedded = connect(self.settings)
-        wait_for_redis(self.connection, self.settings.redis_url or (self.embedded and self.embedded.url))
+        if not wait_for_redis(self.connection, self.settings.redis_url, stop=self.stop_event):
+            return False
         url = self.settings.redis_url or self.embedded.url
         env = dict(os.environ, REDIS_URL=url, TRANSFERWATCH_PREFIX=self.settings.prefix)
         self.pool = WorkerPool(self.workers, env)
+        return True
 
     def _on_signal(self, signum, _frame) -> None:
         self._signals += 1
@@ -153,7 +156,8 @@ class Service:
         from worker.poller import Poller
 
         self._install_signals()
-        self._connect()
+        if not self._connect():
+            return 1
         name = instance_name("poller")
         poller = Poller(self.connection, self.keys, self.feeds_path)
         dispatcher = Dispatcher(self.connection, self.keys)
@@ -188,7 +192,8 @@ class Service:
         from worker.poller import Poller
 
         self._install_signals()
-        self._connect()
+        if not self._connect():
+            return 1
         try:
             report = Poller(self.connection, self.keys, self.feeds_path).tick()
             job_ids = list(report.job_ids)
@@ -198,11 +203,15 @@ class Service:
             deadline = time.monotonic() + timeout
             if job_ids or queue.count:
                 self.pool.start()
+                next_cleanup = time.monotonic() + 5
                 while not queue_is_drained(queue, job_ids):
                     if self.stop_event.wait(0.1) or time.monotonic() > deadline:
                         log.warning("once_interrupted", reason="signal" if self.stop_event.is_set() else "timeout")
                         return 1
                     self.pool.supervise()
+                    if time.monotonic() > next_cleanup:  # a job whose worker died is retried, not waited on forever
+                        StartedJobRegistry(queue=queue).cleanup()
+                        next_cleanup = time.monotonic() + 5
                 self.pool.stop()
             delivered = Dispatcher(self.connection, self.keys).drain(timeout=max(1.0, deadline - time.monotonic()))
             if not delivered:

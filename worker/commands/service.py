@@ -94,7 +94,12 @@ def worker(settings: Settings, burst: bool) -> None:
         wait_for_redis(connection, settings.redis_url)
         preload()
         keys = Keys(settings.prefix)
-        rq_worker = Worker([make_queue(connection, keys)], connection=connection, serializer=JSONSerializer)
+        rq_worker = Worker(
+            [make_queue(connection, keys)],
+            connection=connection,
+            serializer=JSONSerializer,
+            maintenance_interval=30,  # abandoned jobs (a killed worker) are retried within a minute, not ten
+        )
         rq_worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
     finally:
         if embedded:
