@@ -1,0 +1,69 @@
+"""Helpers for the ledger tests: load timeline fixtures, apply them, and project results for comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from alerts.ledger import Ledger
+from alerts.rules import Rules
+
+TIMELINES = Path(__file__).parent.parent / "fixtures" / "timelines"
+ALERT_KEYS = {"id", "kind", "metric", "previous", "current", "change", "message", "created_at"}
+CURRENT_KEYS = {"value", "qualifier", "text", "mode", "since", "status", "attribution", "evidence",
+                "published", "source", "url", "title"}
+PREVIOUS_KEYS = {"value", "qualifier", "published", "source", "url"}
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((TIMELINES / name).read_text(encoding="utf-8"))
+
+
+def timeline_names() -> list[str]:
+    return sorted(p.name for p in TIMELINES.glob("*.json"))
+
+
+def article_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The ARTICLE dict the job hands the ledger (worker/jobs.py), without the fixture's events."""
+    return {k: v for k, v in item.items() if k != "events"}
+
+
+def ledger_for(connection, keys, timeline: dict[str, Any]) -> Ledger:
+    return Ledger(connection, keys, Rules.from_dict(timeline.get("rules") or {}))
+
+
+def run(ledger: Ledger, timeline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Apply every article in file order (the arrival order); return the alerts in the order raised."""
+    alerts: list[dict[str, Any]] = []
+    for item in timeline["articles"]:
+        alerts += ledger.apply(article_of(item), item["events"])
+    return alerts
+
+
+def metric_id(metric: dict[str, str]) -> str:
+    return f"{metric['supplier']}:{metric['recipient']}:{metric['category']}:{metric['unit']}"
+
+
+def project_alert(alert: dict[str, Any], url_to_article: dict[str, str], like: dict[str, Any]) -> dict[str, Any]:
+    """The alert reduced to the fields an expectation names."""
+    full = {
+        "article": url_to_article.get(alert["current"]["url"]),
+        "kind": alert["kind"],
+        "metric": metric_id(alert["metric"]),
+        "value": alert["current"]["value"],
+        "previous": alert["previous"]["value"] if alert["previous"] else None,
+        "change": alert["change"],
+        "message": alert["message"],
+    }
+    return {k: full[k] for k in like}
+
+
+def project_history(entries: list[dict[str, Any]], expected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each entry reduced to the fields its expectation names (extra entries keep the main ones, for the diff)."""
+    main = ("article", "value", "published", "effect")
+    return [{k: e.get(k) for k in (expected[i] if i < len(expected) else main)} for i, e in enumerate(entries)]
+
+
+def stream_alerts(connection, keys) -> list[dict[str, Any]]:
+    return [json.loads(fields[b"data"]) for _id, fields in connection.xrange(keys.alerts_stream)]
