@@ -1,0 +1,208 @@
+"""``transferwatch feeds list | add | remove | validate``: the watched feed list and its health.
+
+The file is ``--feeds PATH``, else ``TRANSFERWATCH_FEEDS``, else ``./feeds.yaml``.
+Bad usage or a bad file exits 2 with one line naming file, line and problem.
+``list`` shows each feed's health from Redis, and still lists the file when
+Redis cannot be reached.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+import redis
+from redis.retry import Retry
+from redis.backoff import NoBackoff
+
+from worker.feeds import FeedConfig, add_feed, load_feeds, remove_feed
+from worker.keys import Keys
+from worker.settings import ConfigError, Settings
+
+
+class ConfigProblem(click.ClickException):
+    """A ConfigError on the command line: one line, exit code 2."""
+
+    exit_code = 2
+
+
+def _config_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            raise ConfigProblem(str(exc)) from None
+
+    return wrapper
+
+
+def _feeds_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--feeds", "feeds_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="The feed list (default: $TRANSFERWATCH_FEEDS or ./feeds.yaml).",
+    )(fn)
+
+
+def _path(ctx: click.Context, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    group_path = (ctx.obj or {}).get("feeds_path") if isinstance(ctx.obj, dict) else None
+    if group_path is not None:
+        return group_path
+    return Settings.from_env().feeds_path
+
+
+@click.group("feeds")
+@_feeds_option
+@click.pass_context
+def feeds(ctx: click.Context, feeds_path: Path | None) -> None:
+    """Read and edit the watched feed list, keeping comments and order."""
+    ctx.ensure_object(dict)
+    ctx.obj["feeds_path"] = feeds_path
+
+
+@feeds.command("validate")
+@_feeds_option
+@click.pass_context
+@_config_errors
+def validate_cmd(ctx: click.Context, feeds_path: Path | None) -> None:
+    """Check the feed list; exit 2 with FILE:LINE: problem when it is wrong."""
+    path = _path(ctx, feeds_path)
+    found = load_feeds(path)
+    enabled = sum(f.enabled for f in found)
+    click.echo(f"{path}: ok, {len(found)} feeds ({enabled} enabled)")
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", default=None, help="Feed name, [a-z0-9-] (default: from the URL's host).")
+@click.option("--interval", type=int, default=None, help="Seconds between polls (60-86400; default 900).")
+@_feeds_option
+@click.pass_context
+@_config_errors
+def add_cmd(ctx: click.Context, url: str, name: str | None, interval: int | None, feeds_path: Path | None) -> None:
+    """Add URL to the feed list (a running service picks it up within one tick)."""
+    feed = add_feed(_path(ctx, feeds_path), url, name=name, interval=interval)
+    click.echo(f"added {feed.name} {feed.url} every {feed.interval}s")
+
+
+@feeds.command("remove")
+@click.argument("name")
+@_feeds_option
+@click.pass_context
+@_config_errors
+def remove_cmd(ctx: click.Context, name: str, feeds_path: Path | None) -> None:
+    """Remove the feed NAME from the feed list."""
+    feed = remove_feed(_path(ctx, feeds_path), name)
+    click.echo(f"removed {feed.name} {feed.url}")
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per feed, one per line.")
+@_feeds_option
+@click.pass_context
+@_config_errors
+def list_cmd(ctx: click.Context, as_json: bool, feeds_path: Path | None) -> None:
+    """Each feed with its health: last success, last error, next poll, items seen."""
+    path = _path(ctx, feeds_path)
+    found = load_feeds(path)
+    states, problem = _read_states(found)
+    if problem:
+        click.echo(f"warning: no health information, Redis unreachable ({problem})", err=True)
+    now = time.time()
+    rows = [_row(feed, states.get(feed.name), now) for feed in found]
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, sort_keys=True))
+        return
+    if not rows:
+        click.echo(f"{path}: no feeds")
+        return
+    for row in rows:
+        click.echo(_render(row))
+
+
+def _read_states(found: list[FeedConfig]) -> tuple[dict[str, dict[str, str]], str | None]:
+    """Per-feed state from Redis, answering fast (no reconnect loop) when Redis is down."""
+    from worker.connection import connect
+    from worker.poller import feed_states
+
+    settings = Settings.from_env()
+    server = None
+    try:
+        client, server = connect(settings)
+        client.connection_pool.connection_kwargs["socket_connect_timeout"] = 2
+        client.connection_pool.connection_kwargs["socket_timeout"] = 5
+        client.set_retry(Retry(NoBackoff(), 0))
+        for connection in list(getattr(client.connection_pool, "_available_connections", [])):
+            connection.retry = Retry(NoBackoff(), 0)
+        return feed_states(client, Keys(settings.prefix), [f.name for f in found]), None
+    except (redis.RedisError, OSError, RuntimeError) as exc:
+        return {}, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _when(ts: str | None, now: float) -> str | None:
+    try:
+        value = float(ts) if ts else 0.0
+    except ValueError:
+        return None
+    if not value:
+        return None
+    iso = datetime.fromtimestamp(value, tz=timezone.utc).isoformat(timespec="seconds")
+    return iso
+
+
+def _row(feed: FeedConfig, state: dict[str, str] | None, now: float) -> dict[str, Any]:
+    state = state or {}
+    errors = int(state.get("error_count") or 0)
+    if not feed.enabled:
+        health = "disabled"
+    elif not state:
+        health = "never polled"
+    elif state.get("permanent") == "1":
+        health = "gone"
+    elif errors:
+        health = "failing"
+    else:
+        health = "ok"
+    next_poll = _when(state.get("next_poll"), now)
+    if feed.enabled and state and state.get("url") != feed.url:
+        next_poll = "now (URL changed)"
+    return {
+        "name": feed.name,
+        "url": feed.url,
+        "interval": feed.interval,
+        "enabled": feed.enabled,
+        "health": health,
+        "last_success": state.get("last_success"),
+        "last_status": state.get("last_status"),
+        "last_error": state.get("last_error") if errors else None,
+        "last_error_at": state.get("last_error_at") if errors else None,
+        "errors_in_a_row": errors,
+        "next_poll": (next_poll or "now") if feed.enabled else None,
+        "items_seen": int(state["items_seen"]) if state.get("items_seen", "").isdigit() else None,
+        "articles_queued": int(state.get("articles_queued") or 0),
+    }
+
+
+def _render(row: dict[str, Any]) -> str:
+    lines = [f"{row['name']}  [{row['health']}]  every {row['interval']}s{'' if row['enabled'] else '  (disabled)'}",
+             f"    url:           {row['url']}"]
+    lines.append(f"    last success:  {row['last_success'] or '-'}")
+    if row["last_error"]:
+        lines.append(f"    last error:    {row['last_error']} ({row['errors_in_a_row']} in a row, at {row['last_error_at']})")
+    if row["enabled"]:
+        lines.append(f"    next poll:     {row['next_poll']}")
+    items = "-" if row["items_seen"] is None else row["items_seen"]
+    lines.append(f"    items seen:    {items} in the feed, {row['articles_queued']} articles queued")
+    return "\n".join(lines)
