@@ -135,9 +135,11 @@ def normalise_unit(category: str, unit: str | None) -> str:
     word = " ".join(str(unit or "").lower().replace("_", " ").split())
     if not word:
         return conf["default"]
-    for canonical, aliases in conf["units"].items():
-        if word == canonical or word in aliases:
-            return canonical
+    # the whole phrase first, then its head noun: "pantsir systems" -> "systems", "tons of rice" -> "tons"
+    for candidate in (word, word.split()[-1], word.split(" of ")[0]):
+        for canonical, aliases in conf["units"].items():
+            if candidate == canonical or candidate in aliases:
+                return canonical
     return word if conf.get("other") == "keep" else conf["default"]
 
 
