@@ -67,3 +67,19 @@ def project_history(entries: list[dict[str, Any]], expected: list[dict[str, Any]
 
 def stream_alerts(connection, keys) -> list[dict[str, Any]]:
     return [json.loads(fields[b"data"]) for _id, fields in connection.xrange(keys.alerts_stream)]
+
+
+def apply_batch(redis_url: str, prefix: str, items: list[dict[str, Any]], rules: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Apply articles one after another with a connection of its own: one 'worker' (a thread or a process)."""
+    from worker.connection import client_from_url
+    from worker.keys import Keys
+
+    client = client_from_url(redis_url)
+    try:
+        ledger = Ledger(client, Keys(prefix), Rules.from_dict(rules or {}))
+        out: list[dict[str, Any]] = []
+        for item in items:
+            out += ledger.apply(article_of(item), item["events"])
+        return out
+    finally:
+        client.close()
