@@ -1,0 +1,214 @@
+"""Load the rule data in ``patterns/*.json`` and validate it (unknown keys are rejected)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+
+class PatternError(ValueError):
+    """A pattern file is malformed: names the file and the problem."""
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("worker.extract").joinpath("patterns").joinpath(name).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PatternError(f"patterns/{name}: line {exc.lineno}: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise PatternError(f"patterns/{name}: top level must be an object")
+    return data
+
+
+def _check_keys(where: str, obj: Any, allowed: set[str], required: set[str]) -> None:
+    if not isinstance(obj, dict):
+        raise PatternError(f"{where}: expected an object, got {type(obj).__name__}")
+    unknown = set(obj) - allowed
+    if unknown:
+        raise PatternError(f"{where}: unknown key(s) {sorted(unknown)}")
+    missing = required - set(obj)
+    if missing:
+        raise PatternError(f"{where}: missing key(s) {sorted(missing)}")
+
+
+def _strings(where: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PatternError(f"{where}: expected a list of non-empty strings")
+    return list(value)
+
+
+@dataclass(frozen=True)
+class ActorRule:
+    code: str
+    kind: str  # "name" | "adj"
+    phrases: tuple[str, ...]
+    case_sensitive: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str) -> ActorRule:
+        _check_keys(where, d, {"code", "kind", "phrases", "case_sensitive"}, {"code", "kind", "phrases"})
+        if d["kind"] not in ("name", "adj"):
+            raise PatternError(f"{where}: kind must be 'name' or 'adj'")
+        return cls(d["code"], d["kind"], tuple(_strings(where, d["phrases"])), bool(d.get("case_sensitive", False)))
+
+
+CATEGORIES = (
+    "troops", "workers", "artillery_shells", "containers", "ballistic_missiles", "air_defense",
+    "artillery_systems", "armored_vehicles", "aircraft", "drones", "oil", "economic_aid",
+    "technology", "weapons_other",
+)
+
+
+@dataclass(frozen=True)
+class ItemRule:
+    category: str
+    unit: str | None
+    phrases: tuple[str, ...]
+    weak: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str) -> ItemRule:
+        _check_keys(where, d, {"category", "unit", "phrases", "weak"}, {"category", "phrases"})
+        if d["category"] not in CATEGORIES:
+            raise PatternError(f"{where}: unknown category {d['category']!r}")
+        return cls(d["category"], d.get("unit"), tuple(_strings(where, d["phrases"])), bool(d.get("weak", False)))
+
+
+TRIGGER_TYPES = ("give", "receive", "motion", "presence", "use")
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    type: str
+    forms: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str) -> TriggerRule:
+        _check_keys(where, d, {"type", "forms"}, {"type", "forms"})
+        if d["type"] not in TRIGGER_TYPES:
+            raise PatternError(f"{where}: unknown trigger type {d['type']!r}")
+        return cls(d["type"], tuple(_strings(where, d["forms"])))
+
+
+MODIFIER_CATEGORIES = ("POSSIBLE", "PLANNED", "DENIED", "CASUALTY", "INCREMENT", "TOTAL", "PERIOD",
+                       "HYPOTHETICAL", "TERMINATE")
+DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE")
+
+
+@dataclass(frozen=True)
+class ModifierRule:
+    """One ConText rule: ``literal`` of ``category`` reaching ``direction`` up to ``max_scope`` tokens."""
+
+    literal: str
+    category: str
+    direction: str
+    max_scope: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str) -> ModifierRule:
+        _check_keys(where, d, {"literal", "category", "direction", "max_scope"}, {"literal", "category", "direction"})
+        if d["category"] not in MODIFIER_CATEGORIES:
+            raise PatternError(f"{where}: unknown category {d['category']!r}")
+        if d["direction"] not in DIRECTIONS:
+            raise PatternError(f"{where}: unknown direction {d['direction']!r}")
+        scope = d.get("max_scope")
+        if scope is not None and (not isinstance(scope, int) or scope < 0):
+            raise PatternError(f"{where}: max_scope must be a non-negative integer")
+        return cls(d["literal"], d["category"], d["direction"], scope)
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    words: dict[str, float]
+    scales: dict[str, int]
+    qualifiers: dict[str, str]
+    vague: dict[str, int]
+    vague_needs_item: tuple[str, ...]
+    increment_after: tuple[str, ...]
+    increment_before: tuple[str, ...]
+    not_after: tuple[str, ...]
+    not_before: tuple[str, ...]
+    months: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Patterns:
+    actors: tuple[ActorRule, ...]
+    items: tuple[ItemRule, ...]
+    ignore: tuple[str, ...]
+    units: tuple[str, ...]
+    triggers: tuple[TriggerRule, ...]
+    modifiers: tuple[ModifierRule, ...]
+    numbers: NumberWords
+    speech: dict[str, Any] = field(default_factory=dict)
+
+
+def _load_actors() -> tuple[ActorRule, ...]:
+    d = _read("actors.json")
+    _check_keys("patterns/actors.json", d, {"description", "actors"}, {"actors"})
+    return tuple(ActorRule.from_dict(a, f"patterns/actors.json: actors[{i}]") for i, a in enumerate(d["actors"]))
+
+
+def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...]]:
+    d = _read("items.json")
+    where = "patterns/items.json"
+    _check_keys(where, d, {"description", "items", "ignore", "units"}, {"items"})
+    items = tuple(ItemRule.from_dict(a, f"{where}: items[{i}]") for i, a in enumerate(d["items"]))
+    return items, tuple(_strings(f"{where}: ignore", d.get("ignore", []))), tuple(_strings(f"{where}: units", d.get("units", [])))
+
+
+def _load_triggers() -> tuple[TriggerRule, ...]:
+    d = _read("triggers.json")
+    _check_keys("patterns/triggers.json", d, {"description", "triggers"}, {"triggers"})
+    return tuple(TriggerRule.from_dict(a, f"patterns/triggers.json: triggers[{i}]") for i, a in enumerate(d["triggers"]))
+
+
+def _load_modifiers() -> tuple[ModifierRule, ...]:
+    d = _read("modifiers.json")
+    _check_keys("patterns/modifiers.json", d, {"description", "modifiers"}, {"modifiers"})
+    return tuple(ModifierRule.from_dict(a, f"patterns/modifiers.json: modifiers[{i}]") for i, a in enumerate(d["modifiers"]))
+
+
+def _load_numbers() -> NumberWords:
+    d = _read("numbers.json")
+    where = "patterns/numbers.json"
+    keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
+            "not_after", "not_before", "months"}
+    _check_keys(where, d, keys | {"description"}, keys)
+    for k in ("words", "scales", "qualifiers", "vague", "months"):
+        if not isinstance(d[k], dict):
+            raise PatternError(f"{where}: {k} must be an object")
+    return NumberWords(
+        words={k.lower(): float(v) for k, v in d["words"].items()},
+        scales={k.lower(): int(v) for k, v in d["scales"].items()},
+        qualifiers={k.lower(): v for k, v in d["qualifiers"].items()},
+        vague={k.lower(): int(v) for k, v in d["vague"].items()},
+        vague_needs_item=tuple(_strings(where, d["vague_needs_item"])),
+        increment_after=tuple(_strings(where, d["increment_after"])),
+        increment_before=tuple(_strings(where, d["increment_before"])),
+        not_after=tuple(s.lower() for s in _strings(where, d["not_after"])),
+        not_before=tuple(s.lower() for s in _strings(where, d["not_before"])),
+        months={k.lower(): int(v) for k, v in d["months"].items()},
+    )
+
+
+def _load_speech() -> dict[str, Any]:
+    d = _read("speech.json")
+    where = "patterns/speech.json"
+    keys = {"verbs", "according", "pronouns", "titles", "strip_prefixes"}
+    _check_keys(where, d, keys | {"description"}, keys)
+    return {k: tuple(_strings(f"{where}: {k}", d[k])) for k in keys}
+
+
+@lru_cache(maxsize=1)
+def load_patterns() -> Patterns:
+    """Read and validate every pattern file once per process."""
+    items, ignore, units = _load_items()
+    return Patterns(
+        actors=_load_actors(), items=items, ignore=ignore, units=units, triggers=_load_triggers(),
+        modifiers=_load_modifiers(), numbers=_load_numbers(), speech=_load_speech(),
+    )

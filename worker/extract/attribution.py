@@ -1,0 +1,80 @@
+"""Who a claim is attributed to: "..., the U.S. government said", "According to X, ...",
+"NIS director Cho Tae-yong said ...". Pronouns and surnames point back to earlier sources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Attribution:
+    source: str | None
+    start: int  # the reporting clause, in sentence offsets; its actors are not parties to the transfer
+    end: int
+
+
+class AttributionFinder:
+    def __init__(self, speech: dict[str, Any]) -> None:
+        verbs = "|".join(sorted((re.escape(v) for v in speech["verbs"]), key=len, reverse=True))
+        acc = "|".join(sorted((re.escape(v) for v in speech["according"]), key=len, reverse=True))
+        self._said = re.compile(
+            rf"(?:^|[,;:]\s*|\bthat\s+)(?P<src>[^,;:()\"“”]{{2,90}}?)\s+(?:also\s+|has\s+|have\s+|had\s+|later\s+|further\s+)?"
+            rf"(?P<verb>{verbs})\b")
+        self._according = re.compile(rf"\b(?:{acc})\s+(?P<src>[^,;.]{{2,80}}?)(?=[,;.]|\s+(?:that|as|in|on|which|who)\b|$)", re.I)
+        self.pronouns = {p.lower() for p in speech["pronouns"]}
+        self.titles = {t.lower() for t in speech["titles"]}
+        self.prefixes = tuple(speech["strip_prefixes"])
+
+    def find(self, sentence: str) -> list[Attribution]:
+        out: list[Attribution] = []
+        for m in self._according.finditer(sentence):
+            out.append(Attribution(self._clean(m.group("src")), m.start(), m.end()))
+        for m in self._said.finditer(sentence):
+            src = m.group("src").strip()
+            words = src.split()
+            if len(words) > 10 or re.search(r"\b(?:is|are|was|were|be|been|being|it|which|who)$", src, re.I):
+                continue
+            if re.search(r"\b(?:has|have|had|will|would|could|may|might)\b", src, re.I) and len(words) > 3:
+                continue
+            out.append(Attribution(self._clean(src), m.start("src"), m.end("verb")))
+        return out
+
+    def _clean(self, src: str) -> str | None:
+        src = re.sub(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$", "", src.strip())
+        src = re.sub(r"\s+(?:on|last|this)\s+\w+$", "", src)
+        src = src.strip(" '\"‘’“”")
+        for p in self.prefixes:
+            if src.startswith(p) and len(src) > len(p):
+                src = src[len(p):]
+        if not src:
+            return None
+        if src.lower() in self.pronouns:
+            return "<pronoun>"
+        words = src.split()
+        # a title followed by a name: keep the name ("NIS director Cho Tae-yong" -> "Cho Tae-yong")
+        run: list[str] = []
+        for w in reversed(words):
+            if w[:1].isupper() and w.lower() not in self.titles and not w.endswith("'s"):
+                run.insert(0, w)
+            else:
+                break
+        if run and len(run) < len(words) and words[len(words) - len(run) - 1].lower().strip(",") in self.titles:
+            return " ".join(run)
+        if len(words) > 6:
+            return " ".join(run) if run else None
+        return src
+
+
+def resolve(source: str | None, seen: list[str]) -> str | None:
+    """'<pronoun>' -> the last source; a surname -> the full name seen before it."""
+    if source is None:
+        return None
+    if source == "<pronoun>":
+        return seen[-1] if seen else None
+    if " " not in source:
+        for s in reversed(seen):
+            if s.endswith(" " + source) or s.split(" ")[-1].rstrip("y") == source.rstrip("y"):
+                return s
+    return source

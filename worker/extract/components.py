@@ -1,0 +1,160 @@
+"""spaCy components: a rule sentencizer and the lexicon matcher (actors, items, triggers, modifiers).
+
+Both work from the rule data in ``patterns/`` and leave plain ``Mention`` records in
+``doc.user_data`` so that the event builder reads them without walking every token.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+
+from worker.extract._patterns import Patterns, load_patterns
+
+MENTIONS = "tw_mentions"
+SENTENCES = "tw_sentences"
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # "actor" | "item" | "trigger" | "modifier" | "ignore"
+    label: str  # actor code, item category, trigger type, modifier category
+    start: int  # token offsets
+    end: int
+    cstart: int  # character offsets
+    cend: int
+    info: object = None  # actor kind, ItemRule, ModifierRule
+
+    @property
+    def text_len(self) -> int:
+        return self.cend - self.cstart
+
+
+_ABBREV = {"u.s", "u.n", "u.k", "e.u", "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "sgt", "st", "no", "vs",
+           "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gov", "sen", "rep",
+           "inc", "corp", "co", "ltd", "jr", "sr", "approx", "est", "d.p.r.k", "r.o.k", "p.m", "a.m", "fig"}
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence character spans, from punctuation followed by a capital; abbreviations do not end one."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        before = text[max(start, m.start() - 12):m.start()]
+        word = re.search(r"([\w.]+)[.!?][\"'”’)\]]*$", before)
+        if word and (word.group(1).lower() in _ABBREV or (len(word.group(1)) == 1 and word.group(1).isupper())):
+            continue
+        end = m.start()
+        if text[start:end].strip():
+            spans.append(_trim(text, start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class RuleSentencizer:
+    """Sets sentence starts from a regex over the text (no per-token Python loop)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = split_sentences(doc.text)
+        doc.user_data[SENTENCES] = spans
+        if len(doc):
+            doc[0].is_sent_start = True
+        for s, _e in spans[1:]:
+            span = doc.char_span(s, s + 1, alignment_mode="expand")
+            if span is not None and span.start > 0:
+                doc[span.start].is_sent_start = True
+        return doc
+
+
+@Language.factory("tw_sentencizer")
+def make_sentencizer(nlp: Language, name: str) -> RuleSentencizer:
+    return RuleSentencizer()
+
+
+def _plural_variants(phrase: str) -> list[str]:
+    return [phrase]
+
+
+class LexiconMatcher:
+    """One pass of PhraseMatchers (lower-cased and exact-case) over the doc for all rule data."""
+
+    def __init__(self, nlp: Language, patterns: Patterns) -> None:
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.info: dict[str, tuple[str, str, object]] = {}
+        n = 0
+
+        def add(kind: str, label: str, phrases, info: object = None, exact: bool = False) -> None:
+            nonlocal n
+            key = f"{kind}:{label}:{n}"
+            n += 1
+            self.info[key] = (kind, label, info)
+            docs = [nlp.make_doc(p) for p in phrases]
+            (self.exact if exact else self.lower).add(key, docs)
+
+        for a in patterns.actors:
+            add("actor", a.code, a.phrases, a.kind, exact=a.case_sensitive)
+        for it in patterns.items:
+            add("item", it.category, it.phrases, it)
+        add("ignore", "ignore", patterns.ignore)
+        add("unit", "unit", patterns.units)
+        for t in patterns.triggers:
+            add("trigger", t.type, t.forms)
+        for m in patterns.modifiers:
+            add("modifier", m.category, [m.literal], m)
+        self._ids = {nlp.vocab.strings[k]: k for k in self.info}
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[str, list] = {"actor": [], "item": [], "ignore": [], "unit": [], "trigger": [], "modifier": []}
+        for matcher in (self.lower, self.exact):
+            for match_id, s, e in matcher(doc):
+                kind, label, info = self.info[self._ids[match_id]]
+                found[kind].append((s, e, label, info))
+        out: dict[str, list[Mention]] = {}
+        for kind, matches in found.items():
+            if kind in ("actor", "item", "ignore", "trigger"):
+                matches = _longest(matches)
+            ms = []
+            for s, e, label, info in matches:
+                ms.append(Mention(kind, label, s, e, doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), info))
+            ms.sort(key=lambda m: (m.start, m.end))
+            out[kind] = ms
+        doc.user_data[MENTIONS] = out
+        return doc
+
+
+def _longest(matches: list) -> list:
+    """Keep the longest of overlapping matches (earliest first on ties)."""
+    matches = sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0]))
+    taken: set[int] = set()
+    out = []
+    for s, e, label, info in matches:
+        if any(i in taken for i in range(s, e)):
+            continue
+        taken.update(range(s, e))
+        out.append((s, e, label, info))
+    return out
+
+
+@Language.factory("tw_lexicon")
+def make_lexicon(nlp: Language, name: str) -> LexiconMatcher:
+    return LexiconMatcher(nlp, load_patterns())
+
+
+__all__ = ["Mention", "RuleSentencizer", "LexiconMatcher", "split_sentences", "filter_spans", "MENTIONS", "SENTENCES"]

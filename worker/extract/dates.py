@@ -1,0 +1,84 @@
+"""Start dates of cumulative figures: "since August 2023", "since August" (resolved against the
+publication date), "since last year", "since mid-2022", "between December 2022 and ...", "last year"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    value: str
+    kind: str  # "since": an explicit start; "period": the figure covers one named period
+
+
+class DateFinder:
+    def __init__(self, months: dict[str, int]) -> None:
+        self.months = months
+        mon = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
+        part = r"(?:(?:early|mid|late|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of)[\s\-]+)?"
+        when = (rf"{part}(?:(?P<last>last|this)\s+)?(?:(?P<mon>{mon})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?)?,?"
+                rf"(?:\s+(?P<year>(?:19|20)\d\d))?|(?P<yonly>(?:19|20)\d\d)|(?P<rel>last|this)\s+year)")
+        self._since = re.compile(rf"\bsince\s+(?:(?:the|their|a|an|his|its|[A-Z][\w\-']*|[a-z]+)\s+){{0,9}}?{when}\b", re.I)
+        self._between = re.compile(rf"\b(?:between|from)\s+{when}\s+(?:and|to|until|through)\b", re.I)
+        self._period = re.compile(r"\b(?:(?P<rel>last|this)\s+year|(?:in|during|throughout)\s+(?P<year>(?:19|20)\d\d))\b", re.I)
+
+    def find(self, text: str, published: date | None) -> list[DateMention]:
+        out: list[DateMention] = []
+        for rx, kind in ((self._since, "since"), (self._between, "since")):
+            for m in rx.finditer(text):
+                v = self._resolve(m, published)
+                if v:
+                    out.append(DateMention(m.start(), m.end(), v, kind))
+        for m in self._period.finditer(text):
+            if any(d.start <= m.start() < d.end for d in out):
+                continue
+            if m.group("year"):
+                out.append(DateMention(m.start(), m.end(), m.group("year"), "period"))
+            elif published is not None:
+                y = published.year - (1 if m.group("rel").lower() == "last" else 0)
+                out.append(DateMention(m.start(), m.end(), str(y), "period"))
+        return out
+
+    def _resolve(self, m: re.Match, published: date | None) -> str | None:
+        g = m.groupdict()
+        if g.get("yonly"):
+            return g["yonly"]
+        if g.get("rel"):
+            if published is None:
+                return None
+            return str(published.year - (1 if g["rel"].lower() == "last" else 0))
+        if not g.get("mon"):
+            return None
+        if not g["mon"][0].isupper():
+            return None  # "may", "march" as verbs
+        month = self.months[g["mon"].lower().rstrip(".")]
+        if g.get("year"):
+            year = int(g["year"])
+        elif published is None:
+            return None
+        else:
+            year = published.year
+            last = (g.get("last") or "").lower() == "last"
+            if month > published.month or (last and month >= published.month):
+                year -= 1
+        if g.get("day") and g.get("year"):
+            return f"{year:04d}-{month:02d}-{int(g['day']):02d}"
+        return f"{year:04d}-{month:02d}"
+
+
+def parse_published(value: str | None) -> date | None:
+    """'YYYY-MM-DD' (or a longer ISO timestamp) to a date; anything else to None."""
+    if not value or not isinstance(value, str):
+        return None
+    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None

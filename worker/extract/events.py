@@ -1,0 +1,542 @@
+"""From matched mentions to transfer events: figures attached to items, direction, modifiers, dates.
+
+Everything here works sentence by sentence on the ``Mention`` records left by the lexicon
+component, so its cost grows with the number of matches, not with the number of tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from spacy.tokens import Doc
+
+from worker.extract._patterns import Patterns
+from worker.extract.attribution import Attribution, AttributionFinder, resolve
+from worker.extract.components import MENTIONS, SENTENCES, Mention
+from worker.extract.dates import DateFinder, DateMention
+from worker.extract.modifiers import categories, status_of
+from worker.extract.numbers import NumberParser, Quantity
+
+PARTIES = ("RUS", "PRK")
+
+# prepositions before an actor and the role they give it, by trigger type:
+# SRC (supplier) / DST (recipient) with a weight
+_PREP_ROLES: dict[str, dict[str, tuple[str, float]]] = {
+    "from": {"*": ("SRC", 4.0)},
+    "to": {"*": ("DST", 4.0)},
+    "into": {"*": ("DST", 4.0)},
+    "toward": {"*": ("DST", 3.0)},
+    "towards": {"*": ("DST", 3.0)},
+    "onto": {"*": ("DST", 3.0)},
+    "by": {"use": ("DST", 3.0), "receive": ("DST", 2.0), "*": ("SRC", 3.0)},
+    "in": {"*": ("DST", 2.0)},
+    "inside": {"*": ("DST", 2.0)},
+    "within": {"*": ("DST", 1.5)},
+    "at": {"*": ("SRC", 1.0)},
+    "through": {"*": ("SRC", 1.0)},
+    "via": {"*": ("SRC", 1.0)},
+    "for": {"*": ("DST", 1.0)},
+}
+_NO_ROLE_PREPS = {"of", "against", "with", "between", "and", "on", "over", "about", "near", "than", "like", "across"}
+# subject / object roles by trigger type and voice
+_POSITION_ROLES: dict[tuple[str, str], tuple[str, float]] = {
+    ("give", "subj"): ("SRC", 3.0), ("give", "obj"): ("DST", 3.0),
+    ("give_passive", "subj"): ("DST", 2.0), ("give_passive", "obj"): ("DST", 0.5),
+    ("receive", "subj"): ("DST", 3.0), ("receive", "obj"): ("SRC", 1.0),
+    ("motion", "subj"): ("SRC", 1.0), ("motion", "obj"): ("DST", 3.0),
+    ("presence", "subj"): ("SRC", 1.0), ("presence", "obj"): ("DST", 2.0),
+    ("use", "subj"): ("DST", 3.0), ("use", "obj"): ("DST", 0.5),
+}
+_BE = {"is", "are", "was", "were", "be", "been", "being", "get", "got", "gets"}
+_CLAUSE_BREAKS = {"but", "while", "whereas", "even as", ", which", "although", "though", "in return", "in exchange",
+                  ", with", ", getting", ";"}
+_ATTACH_GAP_OK = {"more", "additional", "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
+                  "short-range", "long-range", "combat", "elite", "regular", "active", "-", "'", "‘", "’", "\"", "“",
+                  "”", "such", "of", "its", "their", "own", "older", "old", "used", "different", "various", "so-called"}
+_AFTER_NOUN_BEFORE = {"at", "numbering", "of", "totaling", "totalling", "totals", "reached", "reaching", "to", "was",
+                      "is", "stood", "stands", "around", "about", "some", "roughly", "nearly", "over", "more", "than",
+                      "be", "are", "were", "number"}
+_AFTER_NOUN_END = {",", ".", ";", ":", ")", "in", "so", "by", "according", "as", "and", "—", "–", "-", "'", "’", "\"", "”"}
+_ANAPHORS = {"the", "those", "these", "such", "this", "that"}
+_MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
+
+
+@dataclass
+class Target:
+    """An item mention with its figure: one candidate event."""
+
+    item: Mention
+    qty: Quantity | None = None
+    q_start: int | None = None  # token offsets of the figure
+    q_end: int | None = None
+    implicit: bool = False  # "a launcher": a figure of one from the article
+    cats: set[str] = field(default_factory=set)
+
+    @property
+    def start(self) -> int:
+        return min(self.item.start, self.q_start if self.q_start is not None else self.item.start)
+
+    @property
+    def end(self) -> int:
+        return max(self.item.end, self.q_end if self.q_end is not None else self.item.end)
+
+
+class EventBuilder:
+    def __init__(self, patterns: Patterns) -> None:
+        self.patterns = patterns
+        self.numbers = NumberParser(patterns.numbers)
+        self.dates = DateFinder(patterns.numbers.months)
+        self.attributions = AttributionFinder(patterns.speech)
+        self.not_after = set(patterns.numbers.not_after)
+        self.not_before = set(patterns.numbers.not_before)
+        self.units = {u.lower() for u in patterns.units}
+        self.vague_needs_item = {v.lower() for v in patterns.numbers.vague_needs_item}
+
+    # -- the document ---------------------------------------------------------------------------
+    def __call__(self, doc: Doc, published: date | None) -> list[dict]:
+        mentions: dict[str, list[Mention]] = doc.user_data.get(MENTIONS) or {}
+        sentences: list[tuple[int, int]] = doc.user_data.get(SENTENCES) or []
+        actors = mentions.get("actor", [])
+        if not actors:
+            return []
+        starts = {k: [m.start for m in v] for k, v in mentions.items()}
+        events: list[dict] = []
+        seen_sources: list[str] = []
+        previous: list[dict] = []
+        for cs, ce in sentences:
+            span = doc.char_span(cs, ce, alignment_mode="expand")
+            if span is None or not len(span):
+                previous = []
+                continue
+            ts, te = span.start, span.end
+            local = {k: v[bisect_left(starts[k], ts):bisect_left(starts[k], te)] for k, v in mentions.items()}
+            if not local.get("item"):
+                previous = []
+                continue
+            found = self._sentence(doc, ts, te, cs, ce, local, published, seen_sources, previous)
+            events.extend(found)
+            previous = found
+        return events
+
+    # -- one sentence ---------------------------------------------------------------------------
+    def _sentence(self, doc: Doc, ts: int, te: int, cs: int, ce: int, m: dict[str, list[Mention]],
+                  published: date | None, seen_sources: list[str], previous: list[dict]) -> list[dict]:
+        text = doc.text[cs:ce]
+        attributions = self.attributions.find(text)
+        source = self._source(attributions, seen_sources)
+        excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
+        actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce)]
+        codes = {a.label for a in actors}
+        inherited: tuple[str, str] | None = None
+        lower = [t.lower_ for t in doc[ts:te]]
+        if not (codes >= set(PARTIES)):
+            inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes)
+            if inherited is None:
+                return []
+        items = self._items(m, actors, lower, ts)
+        if not items:
+            return []
+        terminators = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE"]
+        breaks = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE" and _tok_text(lower, x, ts) in _CLAUSE_BREAKS]
+        targets = self._attach(doc, text, cs, ts, te, items, m, lower)
+        mods = [x for x in m.get("modifier", []) if x.label != "TERMINATE"]
+        triggers = m.get("trigger", [])
+        dates = self.dates.find(text, published)
+        out: list[dict] = []
+        for t in targets:
+            t.cats = categories(mods, t.start, t.end, terminators, lower, ts)
+            if t.cats & {"CASUALTY", "HYPOTHETICAL"}:
+                continue
+            if t.item.info.weak and t.qty is None:  # type: ignore[union-attr]
+                continue
+            trig = self._trigger(t, triggers, breaks)
+            if trig is None and inherited is None and t.item.label not in ("troops", "workers"):
+                continue
+            if inherited is not None:
+                direction = inherited
+            else:
+                direction = self._direction(t, trig, actors, breaks, lower, ts, te, codes)
+            if direction is None:
+                continue
+            out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
+        return _dedupe(out)
+
+    # -- pieces ---------------------------------------------------------------------------------
+    def _source(self, attributions: list[Attribution], seen: list[str]) -> str | None:
+        src = None
+        for a in sorted(attributions, key=lambda a: a.start):
+            if a.source:
+                src = a.source
+                if a.start == 0:
+                    break
+        src = resolve(src, seen)
+        if src and src != "<pronoun>":
+            seen.append(src)
+        return src
+
+    @staticmethod
+    def _excluded(a: Mention, excluded: list, sentence_end: int) -> bool:
+        for s, e, _att in excluded:
+            if s <= a.cstart and a.cend <= e:
+                if a.label not in PARTIES:
+                    return True
+                trailing = sentence_end - e < 40
+                if a.info == "adj" or trailing or _is_possessive_context(a, s, e):
+                    return True
+        return False
+
+    def _anaphora(self, previous: list[dict], items: list[Mention], lower: list[str], ts: int,
+                  codes: set[str]) -> tuple[str, str] | None:
+        """A sentence without both parties that points back ("those containers", "the troops") to the
+        sentence before, which held an event: it inherits that event's direction."""
+        if not previous:
+            return None
+        for it in items:
+            i = it.start - ts
+            if i > 0 and lower[i - 1] in _ANAPHORS and lower[0] not in ("from",):
+                for ev in reversed(previous):
+                    if ev["category"] == it.label or ev["category"] in ("containers", "weapons_other"):
+                        if codes and not codes <= {ev["supplier"], ev["recipient"]} | set(PARTIES):
+                            return None
+                        return ev["supplier"], ev["recipient"]
+        return None
+
+    def _items(self, m: dict[str, list[Mention]], actors: list[Mention], lower: list[str], ts: int) -> list[Mention]:
+        all_actors = m.get("actor", [])
+        ignores = m.get("ignore", [])
+        items = [i for i in m.get("item", [])
+                 if not any(a.start < i.end and i.start < a.end for a in all_actors)
+                 and not any(g.start < i.end and i.start < g.end for g in ignores)]
+        kept: list[Mention] = []
+        for k, it in enumerate(items):
+            nxt = items[k + 1] if k + 1 < len(items) else None
+            # noun compounds: "rocket launcher experts" -> the experts; "missile guidance" handled by the lexicon
+            if nxt is not None and (nxt.start == it.end or (nxt.start == it.end + 1 and lower[it.end - ts] == "-")):
+                continue
+            kept.append(it)
+        return kept
+
+    def _attach(self, doc: Doc, text: str, cs: int, ts: int, te: int, items: list[Mention],
+                m: dict[str, list[Mention]], lower: list[str]) -> list[Target]:
+        targets = [Target(i) for i in items]
+        by_start = {t.item.start: t for t in targets}
+        actor_toks = {k for a in m.get("actor", []) for k in range(a.start, a.end)}
+        unit_starts = {u.start: u for u in m.get("unit", [])}
+        for q in self.numbers.find(text):
+            span = doc.char_span(cs + q.start, cs + q.end, alignment_mode="expand")
+            if span is None:
+                continue
+            qs, qe = span.start, span.end
+            if not self._is_quantity(q, qs, qe, lower, ts, te):
+                continue
+            target = self._forward(qs, qe, by_start, actor_toks, unit_starts, lower, ts, te)
+            if target is not None:
+                if q.qualifier == "vague" and q.text.lower().rstrip() in self.vague_needs_item and target.item.start != qe:
+                    continue
+                if target.qty is None:
+                    target.qty, target.q_start, target.q_end = q, qs, qe
+                continue
+            if q.qualifier == "vague" and q.text.lower().strip() in self.vague_needs_item:
+                continue
+            if self.numbers.is_year(q):
+                continue
+            nxt = lower[qe - ts] if qe - ts < len(lower) else "."
+            prv = lower[qs - ts - 1] if qs - ts - 1 >= 0 else ""
+            if nxt.isalpha() and nxt not in _AFTER_NOUN_END and not q.total and not (q.increment and nxt in ("due", "to", "in", "are", "were", "will")):
+                if not (prv in ("or",) and nxt in ("if", "when", "depending")):
+                    continue
+            back = self._backward(targets, qs, prv, q)
+            if back is not None:
+                clone = Target(back.item, q, qs, qe)
+                if back.qty is None:
+                    back.qty, back.q_start, back.q_end = q, qs, qe
+                else:
+                    if q.qualifier == "exact" and back.qty.qualifier == "up_to" and prv == "or":
+                        clone.qty = replace(q, qualifier="up_to", low=None)
+                    targets.append(clone)
+        for t in targets:
+            i = t.item.start - ts
+            if t.qty is None and i > 0 and lower[i - 1] in ("a", "an") and t.item.label not in _MASS_CATEGORIES \
+                    and not doc[t.item.end - 1].text.lower().endswith("s") and not t.item.info.weak:  # type: ignore[union-attr]
+                c0 = doc[t.item.start - 1].idx
+                t.qty = Quantity(c0, t.item.cend, 1, 1, 1, "exact", doc.text[c0:t.item.cend])
+                t.q_start, t.q_end, t.implicit = t.item.start - 1, t.item.start, True
+        return targets
+
+    def _is_quantity(self, q: Quantity, qs: int, qe: int, lower: list[str], ts: int, te: int) -> bool:
+        nxt = lower[qe - ts] if qe - ts < len(lower) else ""
+        nxt2 = " ".join(lower[qe - ts:qe - ts + 2])
+        prv = lower[qs - ts - 1] if qs - ts - 1 >= 0 else ""
+        if nxt in self.not_after or nxt2 in self.not_after or prv in self.not_before:
+            return False
+        if nxt == "-" and qe - ts + 1 < len(lower) and lower[qe - ts + 1] in self.not_after:
+            return False
+        if prv in self.patterns.numbers.months or nxt in self.patterns.numbers.months:
+            return False
+        return True
+
+    def _forward(self, qs: int, qe: int, by_start: dict[int, Target], actor_toks: set[int],
+                 unit_starts: dict[int, Mention], lower: list[str], ts: int, te: int) -> Target | None:
+        k = qe
+        seen_unit = False
+        while k < te and k - qe <= 5:
+            if k in by_start:
+                return by_start[k]
+            w = lower[k - ts]
+            if k in unit_starts:
+                seen_unit = True
+                k = unit_starts[k].end
+                continue
+            if k in actor_toks or w in _ATTACH_GAP_OK:
+                if w == "of" and not seen_unit:
+                    return None
+                k += 1
+                continue
+            if k - qe < 2 and re.fullmatch(r"[a-z][a-z\-]*", w) and w not in ("and", "or", "in", "to", "from", "by", "at",
+                                                                              "for", "with", "that", "which", "were",
+                                                                              "was", "have", "had", "has", "are", "is"):
+                k += 1
+                continue
+            return None
+        return None
+
+    @staticmethod
+    def _backward(targets: list[Target], qs: int, prv: str, q: Quantity) -> Target | None:
+        before = [t for t in targets if t.item.end <= qs and qs - t.item.end <= 25]
+        if not before:
+            return None
+        if prv == "or":
+            return max(before, key=lambda t: t.item.end)
+        free = [t for t in before if t.qty is None]
+        if not free:
+            return None
+        if prv not in _AFTER_NOUN_BEFORE and not q.total:
+            return None
+        return max(free, key=lambda t: t.item.end)
+
+    @staticmethod
+    def _trigger(t: Target, triggers: list[Mention], breaks: list[int]) -> Mention | None:
+        best, best_d = None, 1e9
+        for tr in triggers:
+            if tr.start >= t.item.start and tr.end <= t.item.end:
+                continue
+            if tr.end <= t.start:
+                d = t.start - tr.end
+            elif tr.start >= t.end:
+                d = (tr.start - t.end) * 1.3
+            else:
+                d = 0
+            lo, hi = sorted((tr.start, t.start))
+            if any(lo < b < hi for b in breaks):
+                d += 30
+            if d < best_d:
+                best, best_d = tr, d
+        return best
+
+    def _direction(self, t: Target, trig: Mention | None, actors: list[Mention], breaks: list[int],
+                   lower: list[str], ts: int, te: int, codes: set[str]) -> tuple[str, str] | None:
+        ttype = trig.label if trig is not None else "presence"
+        anchor = trig.start if trig is not None else t.item.start
+        if ttype == "give" and trig is not None and _passive(lower, trig.start - ts):
+            ttype = "give_passive"
+        lo_tok, hi_tok = min(anchor, t.start), max(anchor, t.end)
+        lo_b = max([b for b in breaks if b <= lo_tok], default=ts)
+        hi_b = min([b for b in breaks if b >= hi_tok], default=te)
+        src: dict[str, float] = {}
+        dst: dict[str, float] = {}
+        for scope in ((lo_b, hi_b), (ts, te)):
+            src.clear(), dst.clear()
+            for a in actors:
+                if not (scope[0] <= a.start < scope[1]):
+                    continue
+                role = self._role(a, t, trig, ttype, lower, ts)
+                if role is None:
+                    continue
+                kind, weight = role
+                dist = min(abs(a.start - anchor), abs(a.start - t.item.start))
+                w = weight / (1.0 + 0.04 * dist)
+                bucket = src if kind == "SRC" else dst
+                bucket[a.label] = max(bucket.get(a.label, 0.0), w)
+            if src or dst:
+                break
+        supplier = max(src, key=src.get) if src else None
+        recipient = max(dst, key=dst.get) if dst else None
+        if supplier is not None and supplier == recipient:
+            if src[supplier] >= dst[recipient]:
+                rest = {k: v for k, v in dst.items() if k != supplier}
+                recipient = max(rest, key=rest.get) if rest else None
+            else:
+                rest = {k: v for k, v in src.items() if k != recipient}
+                supplier = max(rest, key=rest.get) if rest else None
+        if supplier is not None and supplier not in PARTIES:
+            return None
+        if recipient is not None and recipient not in PARTIES:
+            if supplier is not None and dst.get(recipient, 0) >= 3.0:
+                return None
+            recipient = None
+        parties = codes & set(PARTIES)
+        if supplier is None and recipient is None:
+            return None
+        if supplier is None:
+            others = parties - {recipient}
+            supplier = others.pop() if len(others) == 1 else None
+        if recipient is None:
+            others = parties - {supplier}
+            recipient = others.pop() if len(others) == 1 else None
+        if supplier is None or recipient is None or supplier == recipient:
+            return None
+        if t.item.label == "troops" and trig is None and dst.get(recipient, 0) < 1.5:
+            return None
+        return supplier, recipient
+
+    def _role(self, a: Mention, t: Target, trig: Mention | None, ttype: str, lower: list[str], ts: int) -> tuple[str, float] | None:
+        i = a.start - ts
+        # an adjective or name right before the item says where the item comes from
+        if a.end <= t.item.start and t.item.start - a.end <= 3 and not _possessive(lower, a, ts):
+            gap = lower[a.end - ts:t.item.start - ts]
+            if all(w in _ATTACH_GAP_OK or w in ("-", "made", "supplied", "provided", "built", "produced") or w.endswith("-made") for w in gap) \
+                    and not any(w in (",", "and", "or") for w in gap):
+                return ("SRC", 5.0)
+        if a.info == "adj" and not (lower[a.end - ts:a.end - ts + 1] == ["-"]):
+            # an adjective on something else ("Russian ships unloading ...") acts like its noun
+            pass
+        prep = _preposition(lower, i)
+        base_type = "give" if ttype == "give_passive" else ttype
+        if prep in _PREP_ROLES:
+            roles = _PREP_ROLES[prep]
+            role = roles.get(base_type, roles["*"])
+            if prep == "by" and ttype == "give_passive":
+                role = ("SRC", 4.0)
+            return role
+        if prep in _NO_ROLE_PREPS:
+            return None
+        if trig is None:
+            return None
+        pos = "subj" if a.start < trig.start else "obj"
+        return _POSITION_ROLES.get((ttype, pos))
+
+    def _event(self, t: Target, trig: Mention | None, direction: tuple[str, str], targets: list[Target],
+               dates: list[DateMention], lower: list[str], ts: int, cs: int, ce: int, text: str,
+               source: str | None, breaks: list[int]) -> dict:
+        ttype = trig.label if trig is not None else "presence"
+        status = status_of(t.cats)
+        qty = t.qty
+        if ttype == "use" and qty is not None and not t.implicit:
+            qty = None
+        lo = max([b for b in breaks if b <= t.start], default=ts)
+        hi = min([b for b in breaks if b >= t.end], default=len(lower) + ts)
+        clause = " ".join(lower[lo - ts:hi - ts])
+        mode = "unspecified"
+        if (qty is not None and qty.increment) or "INCREMENT" in t.cats:
+            mode = "additional"
+        elif ttype != "use" and "PERIOD" not in t.cats:
+            explicit_total = (qty is not None and qty.total) or "TOTAL" in t.cats
+            has_since = any(d.kind == "since" for d in dates)
+            clause_qty = any(
+                o.qty is not None and not o.implicit and not o.qty.increment and (
+                    o.qty.qualifier != "vague" or re.search(r"\b(?:has|have|had)\b", clause))
+                and (lo <= o.start < hi) and not (set(categories_cache(o)) & {"CASUALTY", "HYPOTHETICAL"})
+                for o in targets)
+            if explicit_total or has_since:
+                mode = "total"
+            elif clause_qty and status not in ("planned", "denied") and ttype != "use":
+                mode = "total"
+        since = None
+        if mode == "total":
+            pos = cs  # nearest date to the item
+            cands = [d for d in dates if d.kind == "since"] or [d for d in dates if d.kind == "period"]
+            if cands:
+                anchor_c = t.item.cstart - cs
+                since = min(cands, key=lambda d: min(abs(d.start - anchor_c), abs(d.end - anchor_c))).value
+            del pos
+        unit = t.item.info.unit  # type: ignore[union-attr]
+        if t.qty is not None and qty is not None:
+            unit = _unit_text(t.item, text, cs) or unit
+        return {
+            "supplier": direction[0],
+            "recipient": direction[1],
+            "category": t.item.label,
+            "quantity": qty.as_json(unit) if qty is not None else None,
+            "mode": mode,
+            "since": since,
+            "status": status,
+            "attribution": source,
+            "evidence": text,
+            "span": [cs, ce],
+        }
+
+
+def categories_cache(t: Target) -> set[str]:
+    return t.cats
+
+
+def _unit_text(item: Mention, text: str, cs: int) -> str | None:
+    return text[item.cstart - cs:item.cend - cs] or None
+
+
+def _tok_text(lower: list[str], m: Mention, ts: int) -> str:
+    words = lower[m.start - ts:m.end - ts]
+    s = " ".join(words)
+    return s.replace(" ,", ",").replace(", ", ", ") if not s.startswith(",") else ", " + " ".join(words[1:])
+
+
+def _passive(lower: list[str], i: int) -> bool:
+    for k in range(max(0, i - 3), i):
+        if lower[k] in _BE:
+            between = lower[k + 1:i]
+            if all(w in ("also", "reportedly", "already", "now", "being", "been", "recently", "then", "allegedly",
+                         "not", "just", "all") for w in between):
+                return True
+    return False
+
+
+def _preposition(lower: list[str], i: int) -> str | None:
+    k = i - 1
+    while k >= 0 and lower[k] in ("the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern",
+                                  "southern", "far", "far-eastern", "north", "south", "occupied", "east", "west"):
+        k -= 1
+    if k < 0:
+        return None
+    w = lower[k]
+    if w == "in" and k >= 2 and lower[k - 1][:1].isalpha():
+        # "to Dunay in Russia's east": the outer preposition governs
+        for j in range(k - 1, max(-1, k - 5), -1):
+            if lower[j] in ("to", "into", "from", "at"):
+                return lower[j]
+            if lower[j] in (",", ".", "and"):
+                break
+    return w if (w in _PREP_ROLES or w in _NO_ROLE_PREPS) else None
+
+
+def _possessive(lower: list[str], a: Mention, ts: int) -> bool:
+    j = a.end - ts
+    return j < len(lower) and lower[j] in ("'s", "’s", "'")
+
+
+def _is_possessive_context(a: Mention, s: int, e: int) -> bool:
+    return False
+
+
+def _dedupe(events: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    seen: set = set()
+    for ev in events:
+        q = ev["quantity"]
+        key = (ev["supplier"], ev["recipient"], ev["category"], ev["mode"], ev["status"],
+               None if q is None else (q["value"], q["low"], q["qualifier"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(ev)
+    final = []
+    for ev in out:
+        if ev["quantity"] is None and any(
+                o is not ev and o["quantity"] is not None and o["supplier"] == ev["supplier"]
+                and o["recipient"] == ev["recipient"] and o["category"] == ev["category"]
+                and o["mode"] == ev["mode"] and o["status"] == ev["status"] for o in out):
+            continue
+        final.append(ev)
+    return final

@@ -1,0 +1,115 @@
+"""``Extractor``: the public face of the extraction pipeline."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from worker.extract import components as _components  # noqa: F401  (registers the factories)
+from worker.extract._patterns import load_patterns
+from worker.extract.dates import parse_published
+from worker.extract.events import EventBuilder
+from worker.extract.relevance import RelevanceFilter
+
+MAX_CHARS = 200_000  # longer texts are cut: no news article is this long
+_PUBLISHED = "tw_published"
+_TAG = re.compile(r"<[^<>]{0,500}>")
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
+def build_pipeline() -> Language:
+    """``spacy.blank("en")`` + a rule sentencizer + the lexicon matcher (no trained model)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tw_sentencizer")
+    nlp.add_pipe("tw_lexicon")
+    return nlp
+
+
+def clean_text(text: Any) -> str:
+    """Make any input safe to read without changing character offsets: tags and control
+    characters become spaces; non-strings become ''."""
+    if not isinstance(text, str):
+        return ""
+    if "<" in text:
+        text = _TAG.sub(lambda m: " " * len(m.group(0)), text)
+    if _JUNK.search(text):
+        text = _JUNK.sub(" ", text)
+    return text
+
+
+def looks_like_text(text: str) -> bool:
+    """Binary junk and non-Latin text hold no English sentences worth reading."""
+    sample = text[:4000]
+    if not sample.strip():
+        return False
+    letters = sum(1 for c in sample if c.isascii() and c.isalpha())
+    return letters >= 0.5 * len(sample.replace(" ", "")) * 0.8
+
+
+class Extractor:
+    """Build once (loads the rule data and the pipeline), then call ``extract`` per article."""
+
+    def __init__(self, batch_size: int = 32) -> None:
+        patterns = load_patterns()
+        self.nlp = build_pipeline()
+        self.relevant = RelevanceFilter(patterns)
+        self.builder = EventBuilder(patterns)
+        self.batch_size = batch_size
+
+    def extract(self, text: str, title: str | None = None, published: str | None = None) -> list[dict]:
+        """The transfer events of one article. ``span`` offsets refer to ``text``; the title is not
+        read for events (headlines restate the body)."""
+        return next(self.extract_many([{"text": text, "title": title, "published": published}]))
+
+    def extract_many(self, records: Iterable[dict]) -> Iterator[list[dict]]:
+        """One list of events per record, in order; relevant articles are batched through ``nlp.pipe``."""
+        pending: list[tuple[int, Doc | None]] = []
+        results: dict[int, list[dict]] = {}
+        next_out = 0
+
+        def flush() -> None:
+            docs = [d for _i, d in pending if d is not None]
+            processed = iter(self.nlp.pipe(docs, batch_size=self.batch_size)) if docs else iter(())
+            for i, d in pending:
+                if d is None:
+                    results[i] = []
+                else:
+                    doc = next(processed)
+                    results[i] = self._events(doc)
+            pending.clear()
+
+        for i, rec in enumerate(records):
+            pending.append((i, self._prepare(rec)))
+            if sum(1 for _i, d in pending if d is not None) >= self.batch_size or len(pending) >= 4 * self.batch_size:
+                flush()
+                while next_out in results:
+                    yield results.pop(next_out)
+                    next_out += 1
+        flush()
+        while next_out in results:
+            yield results.pop(next_out)
+            next_out += 1
+
+    def _prepare(self, rec: Any) -> Doc | None:
+        if not isinstance(rec, dict):
+            return None
+        text = rec.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return None
+        text = clean_text(text[:MAX_CHARS])
+        if not looks_like_text(text) or not self.relevant(text):
+            return None
+        doc = self.nlp.make_doc(text)
+        doc.user_data[_PUBLISHED] = parse_published(rec.get("published"))
+        return doc
+
+    def _events(self, doc: Doc) -> list[dict]:
+        try:
+            return self.builder(doc, doc.user_data.get(_PUBLISHED))
+        except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # never let one article stop a batch
+            return []

@@ -1,0 +1,48 @@
+"""ConText-style modifiers: which rule mentions reach a target (an item and its figure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from worker.extract._patterns import ModifierRule
+from worker.extract.components import Mention
+
+
+def in_scope(mod: Mention, t_start: int, t_end: int, terminators: Sequence[int], lower: Sequence[str], base: int) -> bool:
+    """Does modifier ``mod`` (a ConText rule mention) reach the target tokens [t_start, t_end)?
+
+    ``terminators`` are token positions that end any scope; ``lower`` the lower-cased tokens of the
+    sentence starting at token ``base``.
+    """
+    rule: ModifierRule = mod.info  # type: ignore[assignment]
+    if rule.direction == "TERMINATE":
+        return False
+    if rule.literal == "more" and mod.end - base < len(lower) and lower[mod.end - base] == "than":
+        return False
+    limit = rule.max_scope
+    if mod.start < t_end and t_start < mod.end:  # inside the target ("3,000 more troops")
+        return True
+    if mod.end <= t_start and rule.direction in ("FORWARD", "BIDIRECTIONAL"):
+        gap = t_start - mod.end
+        if (limit is None or gap <= limit) and not any(mod.end <= p < t_start for p in terminators):
+            return True
+    if t_end <= mod.start and rule.direction in ("BACKWARD", "BIDIRECTIONAL"):
+        gap = mod.start - t_end
+        if (limit is None or gap <= limit) and not any(t_end <= p < mod.start for p in terminators):
+            return True
+    return False
+
+
+def categories(mods: Sequence[Mention], t_start: int, t_end: int, terminators: Sequence[int],
+               lower: Sequence[str], base: int) -> set[str]:
+    return {m.label for m in mods if in_scope(m, t_start, t_end, terminators, lower, base)}
+
+
+def status_of(cats: set[str]) -> str:
+    if "DENIED" in cats:
+        return "denied"
+    if "POSSIBLE" in cats:
+        return "possible"
+    if "PLANNED" in cats:
+        return "planned"
+    return "asserted"

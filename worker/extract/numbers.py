@@ -1,0 +1,153 @@
+"""Figures as news writes them: "over 13,000", "upwards of one thousand", "4.8 million",
+"20-thousand", "11,000 to 12,000", "thousands of", "3,000 more", "an additional 1,500"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from worker.extract._patterns import NumberWords
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    value: float | None
+    low: float | None
+    high: float | None
+    qualifier: str
+    text: str
+    increment: bool = False
+    total: bool = False
+    vague: bool = False
+
+    def as_json(self, unit: str | None) -> dict:
+        return {"value": _num(self.value), "low": _num(self.low), "high": _num(self.high),
+                "qualifier": self.qualifier, "unit": unit, "text": self.text}
+
+    def moved(self, offset: int) -> Quantity:
+        return replace(self, start=self.start + offset, end=self.end + offset)
+
+
+def _num(x: float | None) -> int | float | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in sorted(words, key=len, reverse=True))
+
+
+class NumberParser:
+    """Finds and reads figures in a text. Built once from ``patterns/numbers.json``."""
+
+    def __init__(self, nw: NumberWords) -> None:
+        self.nw = nw
+        units = [w for w in nw.words if w not in ("a", "an", "dozen", "a dozen", "half a")]
+        tens = [w for w in units if nw.words[w] >= 20 and nw.words[w] % 10 == 0]
+        ones = [w for w in units if nw.words[w] < 10]
+        word = rf"(?:(?:{_alt(tens)})(?:[\s\-]+(?:{_alt(ones)}))?|{_alt(units)})"
+        digit = r"(?<![\w.\-$])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]*\w)|(?<![\w.\-$])\d+(?:\.\d+)?(?![\w])"
+        scale = _alt(nw.scales)
+        core = (rf"(?:(?:{digit})(?:[\s\-]*(?:{scale})\b)*"
+                rf"|\b(?:{word})(?:[\s\-]+(?:{scale})\b)*"
+                rf"|\b(?:a|an|one)[\s\-]+(?:{scale})\b(?:[\s\-]+(?:{scale})\b)*"
+                rf"|\ba[\s\-]+dozen\b)")
+        qual = _alt(nw.qualifiers)
+        vague = _alt(nw.vague)
+        inc_before = _alt(nw.increment_before)
+        inc_after = _alt(nw.increment_after)
+        self._core = re.compile(core, re.I)
+        self._re = re.compile(
+            rf"(?P<incb>\b(?:{inc_before})\s+)?"
+            rf"(?:(?P<between>\bbetween\s+)?(?P<qual>\b(?:{qual})\s+)?"
+            rf"(?:(?P<vague>\b(?:{vague})\b)|(?P<n1>{core})(?:\s*(?:-|–|to|and)\s*(?P<n2>{core}))?))"
+            rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?",
+            re.I,
+        )
+        self._scale_re = re.compile(rf"\b({scale})\b", re.I)
+        self._word_re = re.compile(rf"\b({_alt(units)})\b", re.I)
+
+    def value_of(self, s: str) -> float | None:
+        """Read one number: "13,000" 13000, "4.8 million" 4800000, "one-thousand" 1000, "twenty-five" 25."""
+        s = s.strip().lower()
+        if not s:
+            return None
+        if s in ("a dozen",):
+            return 12.0
+        m = re.match(r"[\d,]+(?:\.\d+)?", s)
+        if m:
+            try:
+                base = float(m.group(0).replace(",", ""))
+            except ValueError:
+                return None
+            rest = s[m.end():]
+        else:
+            base, rest = 0.0, s
+            words = re.split(r"[\s\-]+", s)
+            i = 0
+            while i < len(words) and words[i] in self.nw.words:
+                base += self.nw.words[words[i]]
+                i += 1
+            if i == 0:
+                return None
+            rest = " ".join(words[i:])
+        total = base
+        for sm in self._scale_re.finditer(rest):
+            total *= self.nw.scales[sm.group(1).lower()]
+        return total
+
+    def find(self, text: str) -> list[Quantity]:
+        out: list[Quantity] = []
+        for m in self._re.finditer(text):
+            q = self._read(m, text)
+            if q is not None:
+                out.append(q)
+        return out
+
+    def _read(self, m: re.Match, text: str) -> Quantity | None:
+        qual_word = (m.group("qual") or "").strip().lower()
+        qual_word = re.sub(r"[\s\-]+", " ", qual_word)
+        increment = bool(m.group("incb") or m.group("inca"))
+        total = bool(m.group("tot"))
+        span_text = m.group(0).strip()
+        start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        end = start + len(span_text)
+        if m.group("vague"):
+            key = re.sub(r"[\s\-]+", " ", m.group("vague").lower())
+            return Quantity(start, end, None, float(self.nw.vague[key]), None, "vague", span_text,
+                            increment=increment, total=total, vague=True)
+        n1 = m.group("n1")
+        if not n1 or not n1.strip():
+            return None
+        v1 = self.value_of(n1)
+        if v1 is None:
+            return None
+        if m.group("n2"):
+            v2 = self.value_of(m.group("n2"))
+            joiner = text[m.end("n1"):m.start("n2")].strip().lower()
+            if v2 is not None and (joiner != "and" or m.group("between")) and v2 > v1:
+                # "11 to 12 thousand": a bare low end borrows the high end's scale
+                if v1 < 1000 <= v2 and not self._scale_re.search(n1) and v2 / v1 >= 100:
+                    scale = 10 ** (len(str(int(v2))) - len(str(int(v1))))
+                    v1 = v1 * scale if v1 * scale < v2 else v1
+                return Quantity(start, end, v2, v1, v2, "range", span_text, increment=increment, total=total)
+            # not a range: keep only the first number
+            end = m.end("n1")
+            span_text = text[start:end]
+            increment = bool(m.group("incb"))
+            total = False
+        qualifier = self.nw.qualifiers.get(qual_word, "exact") if qual_word else "exact"
+        if qualifier in ("exact", "about"):
+            low = high = v1
+        elif qualifier in ("more_than", "at_least"):
+            low, high = v1, None
+        else:
+            low, high = None, v1
+        return Quantity(start, end, v1, low, high, qualifier, span_text, increment=increment, total=total)
+
+    def is_year(self, q: Quantity) -> bool:
+        return (q.qualifier == "exact" and q.value is not None and 1900 <= q.value <= 2100
+                and re.fullmatch(r"\d{4}", q.text) is not None)
