@@ -31,7 +31,8 @@ def _timeline_line(entry: dict[str, Any], metric: dict[str, str]) -> str:
     amount = messages.phrase(entry, metric) + (" more" if entry.get("mode") == "additional" else "")
     status = "" if entry.get("status") == "asserted" else f" [{entry.get('status')}]"
     who = entry.get("source") or "?"
-    return f"  {entry.get('published') or '?':10} {mark} {amount:<26} {entry.get('effect', ''):<18} {who}{status}  {entry.get('url') or ''}".rstrip()
+    return (f"  {entry.get('published') or '?':10} {mark} {amount:<30} {entry.get('effect', ''):<18} "
+            f"{who + status:<28} {entry.get('url') or ''}").rstrip()
 
 
 def render_console(figures: list[dict[str, Any]]) -> str:
