@@ -74,7 +74,7 @@ _FAN_OUT = _NOW_MS + """
 local now = now_ms()
 local queued = 0
 for i = 0, (#KEYS - 2) / 3 - 1 do
-  local name = ARGV[4 + i]
+  local name = ARGV[5 + i]
   local delivered, pending, due = KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i]
   if redis.call('HEXISTS', KEYS[2], name) == 1
       and not redis.call('ZSCORE', delivered, ARGV[3])
@@ -316,6 +316,17 @@ class Dispatcher:
     # --- one turn of the loop ----------------------------------------------------
 
     def _tick(self, block: float) -> None:
+        try:
+            self._turn(block)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The Stream (and with it the group) was deleted: recreate both, from the start.
+            self.log.warning("dispatch_group_recreated", stream=self.keys.alerts_stream)
+            self._started = False
+            self._start()
+
+    def _turn(self, block: float) -> None:
         self._heartbeat()
         self._refresh()
         self._claim_stale()
