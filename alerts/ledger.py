@@ -74,7 +74,7 @@ class Ledger:
                  stream_maxlen: int = DEFAULT_STREAM_MAXLEN):
         self.connection = connection
         self.keys = keys
-        self.rules = rules or Rules()
+        self.rules = rules if rules is not None else Rules.default_rules()
         self.stream_maxlen = stream_maxlen
         self._script = connection.register_script(_script_source())
 

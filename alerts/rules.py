@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 ACTORS = frozenset({"RUS", "PRK"})
@@ -98,8 +99,22 @@ class Rules:
         return self.categories.get(category, self.default)
 
     @classmethod
+    def default_rules(cls) -> "Rules":
+        """The defaults of issue 4, kept as data in ``alerts/data/rules.json``."""
+        return _default_rules()
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> "Rules":
+        """Rules from a JSON file shaped like ``alerts/data/rules.json``."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Rules":
-        """``{"default": {...}, "categories": {"troops": {"threshold": 0.1}}}``; unknown keys are errors."""
+        """``{"default": {...}, "categories": {"troops": {"threshold": 0.1}}}``; unknown keys are errors.
+
+        A category's settings start from ``default`` and override what they name.
+        """
+        data = {k: v for k, v in data.items() if not k.startswith("_")}
         unknown = set(data) - {"default", "categories"}
         if unknown:
             raise ValueError(f"unknown rules keys: {', '.join(sorted(unknown))}")
@@ -109,6 +124,12 @@ class Rules:
             for name, conf in (data.get("categories") or {}).items()
         }
         return cls(default=default, categories=categories)
+
+
+@cache
+def _default_rules() -> Rules:
+    text = resources.files("alerts").joinpath("data/rules.json").read_text(encoding="utf-8")
+    return Rules.from_dict(json.loads(text))
 
 
 def _asdict(rule: CategoryRule) -> dict[str, Any]:
