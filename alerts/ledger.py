@@ -18,6 +18,14 @@ Redis layout (names from :class:`worker.keys.Keys`):
 * ``processed_article(id)``: set of the article versions applied;
   ``key("processed", "fp", fingerprint)``: the same content already applied;
 * ``key("alert-ids")``: every alert id ever raised.
+
+Every history entry carries an ``effect`` saying what it did: ``first_report``,
+``increase``, ``decrease`` (it became current and raised that alert),
+``corroboration`` (within the threshold of the current figure; its source is
+added to the current figure's sources), ``lower`` (a newer, lower figure, no
+alert by default), ``older`` (published before the current figure: rule 6),
+``increment`` / ``repeated_increment`` (rule 7), ``denied`` / ``planned`` /
+``recorded`` (rule 1: history only).
 """
 
 from __future__ import annotations
