@@ -83,3 +83,30 @@ def apply_batch(redis_url: str, prefix: str, items: list[dict[str, Any]], rules:
         return out
     finally:
         client.close()
+
+
+def generated_articles(count: int) -> list[dict[str, Any]]:
+    """Many one-event troops articles, a figure 10% higher every tenth one, an hour apart: a long-running worker's load."""
+    items = []
+    for n in range(count):
+        value = 1000 * (1.1 ** (n // 10))
+        value = int(value) if n % 10 == 0 else int(value) + n % 10  # within 5%: corroboration
+        evidence = f"Report {n}: North Korea has sent {value} troops to Russia."
+        items.append({
+            "id": f"gen-{n}", "version": "v1", "feed": "gen", "source": f"Outlet {n % 7}",
+            "url": f"https://news.example/gen/{n}", "title": f"Report {n}", "text": evidence,
+            "published": _hours_after("2024-01-01T00:00:00+00:00", n),
+            "fingerprint": f"fp-gen-{n}",
+            "events": [{"supplier": "PRK", "recipient": "RUS", "category": "troops",
+                        "quantity": {"value": value, "low": value, "high": None, "qualifier": "exact", "unit": "troops",
+                                     "text": str(value)},
+                        "mode": "total", "since": None, "status": "asserted", "attribution": None,
+                        "evidence": evidence, "span": [0, len(evidence)]}],
+        })
+    return items
+
+
+def _hours_after(start: str, hours: int) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(start) + timedelta(hours=hours)).isoformat()
