@@ -48,6 +48,8 @@ from worker.keys import Keys
 DEFAULT_STREAM_MAXLEN = 100_000
 _EVIDENCE_NOISE = re.compile(r"[^0-9a-z]+")
 _RECORD_EFFECTS = {"denied": "denied", "planned": "planned"}
+_KINDS = ("first_report", "increase", "decrease", "increment")
+_EVENT_FIELDS = ("value", "low", "high", "qualifier", "text", "unit", "mode", "since", "status", "attribution", "evidence")
 _CURRENT_FIELDS = ("value", "qualifier", "text", "mode", "since", "status", "attribution", "evidence",
                    "published", "source", "url", "title")
 
@@ -73,6 +75,42 @@ def _value_key(value: float | int) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _history_entry(article: dict[str, Any], published: datetime, event: dict[str, Any]) -> dict[str, Any]:
+    """What the history keeps of one event: the figure as reported, and where and when."""
+    return {
+        **{k: event[k] for k in _EVENT_FIELDS},
+        "published": published.date().isoformat(),
+        "published_at": published.isoformat().replace("+00:00", "Z"),
+        "source": article.get("source") or article.get("feed") or None,
+        "url": article.get("url"),
+        "title": article.get("title"),
+        "feed": article.get("feed"),
+        "article": _text(article.get("id")),
+    }
+
+
+def _figure(entry: dict[str, Any], published: datetime, metric: dict[str, str]) -> dict[str, Any]:
+    """The record kept as a metric's current figure should this event become it."""
+    return {
+        **{k: v for k, v in entry.items() if k != "effect"},
+        "ts": published.timestamp(),  # what rule 6 compares
+        # how this figure reads as "was ..." in a later alert, from the fields an alert's `previous` carries
+        "phrase": messages.phrase({"value": entry["value"], "qualifier": entry["qualifier"]}, metric),
+    }
+
+
+def _dedupe_key(mid: str, vkey: str, event: dict[str, Any], identity: str) -> str:
+    """The same statement of the same figure, wherever it is carried (mirror feed, syndication, retry).
+
+    Based on the evidence sentence (punctuation and case ignored) rather than
+    the article, so a syndicated copy under another title is recognised; an
+    event without evidence falls back to the article's identity.
+    """
+    evidence = _EVIDENCE_NOISE.sub(" ", (event.get("evidence") or "").lower()).strip()
+    return _sha(mid, vkey, event["qualifier"], event["mode"], event["status"],
+                f"evidence:{evidence}" if evidence else identity, length=24)
 
 
 class Ledger:
@@ -136,57 +174,27 @@ class Ledger:
 
     def _prepare_one(self, article: dict[str, Any], identity: str, published: datetime,
                      event: dict[str, Any]) -> dict[str, Any]:
+        """One event as the script takes it: all that can be known without the ledger's state."""
         mid = metric_id(event)
         metric = {k: event[k] for k in ("supplier", "recipient", "category", "unit")}
-        source = article.get("source") or article.get("feed") or None
-        date = published.date().isoformat()
-        current = {k: event.get(k) for k in _CURRENT_FIELDS if k in event}
-        current.update(published=date, source=source, url=article.get("url"), title=article.get("title"))
-        current = {k: current.get(k) for k in _CURRENT_FIELDS}
+        entry = _history_entry(article, published, event)
+        current = {k: entry.get(k) for k in _CURRENT_FIELDS}
         vkey = _value_key(event["value"])
-        evidence = _EVIDENCE_NOISE.sub(" ", (event.get("evidence") or "").lower()).strip()
-        dedupe = _sha(mid, vkey, event["qualifier"], event["mode"], event["status"],
-                      f"evidence:{evidence}" if evidence else identity, length=24)
-        entry = {
-            **{k: event[k] for k in ("value", "low", "high", "qualifier", "text", "unit", "mode", "since",
-                                     "status", "attribution", "evidence")},
-            "published": date,
-            "published_at": published.isoformat().replace("+00:00", "Z"),
-            "source": source,
-            "url": article.get("url"),
-            "title": article.get("title"),
-            "feed": article.get("feed"),
-            "article": _text(article.get("id")),
-        }
-        klass = effect_class(event)
-        figure = {
-            **current,
-            "low": event["low"],
-            "high": event["high"],
-            "unit": event["unit"],
-            "published_at": entry["published_at"],
-            "ts": published.timestamp(),
-            "article": entry["article"],
-            "feed": entry["feed"],
-            # how this figure reads as "was ..." in a later alert: from fields an alert's `previous` carries
-            "phrase": messages.phrase({"value": event["value"], "qualifier": event["qualifier"]}, metric),
-        }
         return {
             "mid": mid,
             "metric": metric,
             "value": event["value"],
             "vkey": vkey,
             "ts": published.timestamp(),
-            "class": klass,
+            "class": effect_class(event),
             "record_effect": _RECORD_EFFECTS.get(event["status"], "recorded"),
-            "dedupe": dedupe,
+            "dedupe": _dedupe_key(mid, vkey, event, identity),
             "entry": entry,
             "current": current,
-            "figure": figure,
-            "source_ref": {"key": article.get("url") or entry["article"], "source": source,
-                           "url": article.get("url"), "published": date, "article": entry["article"]},
-            "ids": {kind: _sha(identity, mid, kind, vkey) for kind in ("first_report", "increase", "decrease",
-                                                                         "increment")},
+            "figure": _figure(entry, published, metric),
+            "source_ref": {"key": entry["url"] or entry["article"], "source": entry["source"], "url": entry["url"],
+                           "published": entry["published"], "article": entry["article"]},
+            "ids": {kind: _sha(identity, mid, kind, vkey) for kind in _KINDS},
             "templates": messages.templates(metric, current),
             "rule": self.rules.for_category(event["category"]).for_script(),
             "channel": self.keys.alerts_category_channel(event["category"]),
