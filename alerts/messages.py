@@ -82,7 +82,7 @@ def templates(metric: dict[str, str], current: dict[str, Any]) -> dict[str, str]
         "first_report": f"{head} (first report){tail}",
         "increase": f"{head} (was {PREV}, {PCT}){tail}",
         "decrease": f"{head} (was {PREV}, {PCT}){tail}",
-        "increment": f"{head} more (total was {PREV}){tail}",
+        "increment": f"{head} more (latest total: {PREV}){tail}",
         "increment_first": f"{head} more (no total yet){tail}",
     }
 

@@ -89,3 +89,17 @@ def test_same_published_time_may_revise_and_a_later_lower_figure_never_alerts(re
     assert [a["kind"] for a in ledger.apply(*variant(1, 14000, base["published"]))] == ["increase"]
     assert ledger.apply(*variant(2, 7000, "2025-06-01T00:00:00Z")) == []
     assert ledger.figures()[0]["current"]["value"] == 14000
+
+
+def test_an_article_giving_a_new_and_an_old_figure_raises_one_alert(redis_client, keys):
+    """'now about 12,000, up from 10,000': the larger figure is taken first, the other is background."""
+    item = load("troops_revised.json")["articles"][4]
+    old = dict(item["events"][0], quantity=dict(item["events"][0]["quantity"], value=10000, qualifier="exact"),
+               evidence="up from 10,000 in October")
+    ledger = Ledger(redis_client, keys)
+
+    alerts = ledger.apply(article_of(item), [old, item["events"][0]])
+
+    assert [(a["kind"], a["current"]["value"]) for a in alerts] == [("first_report", 12000)]
+    assert [(h["value"], h["effect"]) for h in ledger.figures()[0]["history"]] == [(12000, "first_report"),
+                                                                                  (10000, "lower")]
