@@ -85,13 +85,18 @@ TRIGGER_TYPES = ("give", "receive", "motion", "presence", "use")
 class TriggerRule:
     type: str
     forms: tuple[str, ...]
+    not_for: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> TriggerRule:
-        _check_keys(where, d, {"type", "forms"}, {"type", "forms"})
+        _check_keys(where, d, {"type", "forms", "not_for"}, {"type", "forms"})
         if d["type"] not in TRIGGER_TYPES:
             raise PatternError(f"{where}: unknown trigger type {d['type']!r}")
-        return cls(d["type"], tuple(_strings(where, d["forms"])))
+        not_for = tuple(_strings(where, d.get("not_for", []))) if d.get("not_for") else ()
+        for c in not_for:
+            if c not in CATEGORIES:
+                raise PatternError(f"{where}: unknown category {c!r} in not_for")
+        return cls(d["type"], tuple(_strings(where, d["forms"])), not_for)
 
 
 MODIFIER_CATEGORIES = ("POSSIBLE", "PLANNED", "DENIED", "CASUALTY", "INCREMENT", "TOTAL", "PERIOD",

@@ -115,7 +115,7 @@ class LexiconMatcher:
         add("ignore", "ignore", patterns.ignore)
         add("unit", "unit", patterns.units)
         for t in patterns.triggers:
-            add("trigger", t.type, t.forms)
+            add("trigger", t.type, t.forms, t)
         for m in patterns.modifiers:
             add("modifier", m.category, [m.literal], m)
         self._ids = {nlp.vocab.strings[k]: k for k in self.info}

@@ -40,13 +40,13 @@ _PREP_ROLES: dict[str, dict[str, tuple[str, float]]] = {
     "via": {"*": ("SRC", 1.0)},
     "for": {"*": ("DST", 1.0)},
 }
-_NO_ROLE_PREPS = {"of", "against", "with", "between", "and", "on", "over", "about", "near", "than", "like", "across"}
+_NO_ROLE_PREPS = {"of", "against", "with", "between", "on", "over", "about", "near", "than", "like", "across"}
 # subject / object roles by trigger type and voice
 _POSITION_ROLES: dict[tuple[str, str], tuple[str, float]] = {
     ("give", "subj"): ("SRC", 3.0), ("give", "obj"): ("DST", 3.0),
     ("give_passive", "subj"): ("DST", 2.0), ("give_passive", "obj"): ("DST", 0.5),
     ("receive", "subj"): ("DST", 3.0), ("receive", "obj"): ("SRC", 1.0),
-    ("motion", "subj"): ("SRC", 1.0), ("motion", "obj"): ("DST", 3.0),
+    ("motion", "subj"): ("SRC", 0.5), ("motion", "obj"): ("DST", 3.0),
     ("presence", "subj"): ("SRC", 1.0), ("presence", "obj"): ("DST", 2.0),
     ("use", "subj"): ("DST", 3.0), ("use", "obj"): ("DST", 0.5),
 }
@@ -106,6 +106,7 @@ class EventBuilder:
         events: list[dict] = []
         seen_sources: list[str] = []
         previous: list[dict] = []
+        context: dict[tuple[str, str, str], str] = {}
         for cs, ce in sentences:
             span = doc.char_span(cs, ce, alignment_mode="expand")
             if span is None or not len(span):
@@ -116,14 +117,18 @@ class EventBuilder:
             if not local.get("item"):
                 previous = []
                 continue
-            found = self._sentence(doc, ts, te, cs, ce, local, published, seen_sources, previous)
+            found = self._sentence(doc, ts, te, cs, ce, local, published, seen_sources, previous, context)
+            for ev in found:
+                context[(ev["category"], ev["supplier"], "SRC")] = ev["recipient"]
+                context[(ev["category"], ev["recipient"], "DST")] = ev["supplier"]
             events.extend(found)
             previous = found
         return events
 
     # -- one sentence ---------------------------------------------------------------------------
     def _sentence(self, doc: Doc, ts: int, te: int, cs: int, ce: int, m: dict[str, list[Mention]],
-                  published: date | None, seen_sources: list[str], previous: list[dict]) -> list[dict]:
+                  published: date | None, seen_sources: list[str], previous: list[dict],
+                  context: dict[tuple[str, str, str], str]) -> list[dict]:
         text = doc.text[cs:ce]
         attributions = self.attributions.find(text)
         source = self._source(attributions, seen_sources)
@@ -132,16 +137,19 @@ class EventBuilder:
         codes = {a.label for a in actors}
         inherited: tuple[str, str] | None = None
         lower = [t.lower_ for t in doc[ts:te]]
+        use_context = False
         if not (codes >= set(PARTIES)):
             inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes)
             if inherited is None:
-                return []
+                if not (codes & set(PARTIES)) or not context:
+                    return []
+                use_context = True
         items = self._items(m, actors, lower, ts)
         if not items:
             return []
         terminators = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE"]
         breaks = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE" and _tok_text(lower, x, ts) in _CLAUSE_BREAKS]
-        targets = self._attach(doc, text, cs, ts, te, items, m, lower)
+        targets = _absorb_topics(self._attach(doc, text, cs, ts, te, items, m, lower), lower, ts, breaks)
         mods = [x for x in m.get("modifier", []) if x.label != "TERMINATE"]
         triggers = m.get("trigger", [])
         dates = self.dates.find(text, published)
@@ -153,12 +161,15 @@ class EventBuilder:
             if t.item.info.weak and t.qty is None:  # type: ignore[union-attr]
                 continue
             trig = self._trigger(t, triggers, breaks)
+            if trig is not None and any(min(trig.start, t.start) < b < max(trig.start, t.start) for b in breaks):
+                trig = None  # the only transfer word is in another clause
             if trig is None and inherited is None and t.item.label not in ("troops", "workers"):
                 continue
             if inherited is not None:
                 direction = inherited
             else:
-                direction = self._direction(t, trig, actors, breaks, lower, ts, te, codes)
+                direction = self._direction(t, trig, actors, breaks, lower, ts, te, codes,
+                                            context if use_context else None, [x.item.start for x in targets])
             if direction is None:
                 continue
             out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
@@ -209,7 +220,7 @@ class EventBuilder:
         ignores = m.get("ignore", [])
         items = [i for i in m.get("item", [])
                  if not any(a.start < i.end and i.start < a.end for a in all_actors)
-                 and not any(g.start < i.end and i.start < g.end for g in ignores)]
+                 and not any(g.start < i.end and i.start < g.end and g.end - g.start >= i.end - i.start for g in ignores)]
         kept: list[Mention] = []
         for k, it in enumerate(items):
             nxt = items[k + 1] if k + 1 < len(items) else None
@@ -290,7 +301,7 @@ class EventBuilder:
                 seen_unit = True
                 k = unit_starts[k].end
                 continue
-            if k in actor_toks or w in _ATTACH_GAP_OK:
+            if k in actor_toks or w in _ATTACH_GAP_OK or (w in ("and", "or") and k > qe):
                 if w == "of" and not seen_unit:
                     return None
                 k += 1
@@ -308,7 +319,7 @@ class EventBuilder:
         before = [t for t in targets if t.item.end <= qs and qs - t.item.end <= 25]
         if not before:
             return None
-        if prv == "or":
+        if prv == "or" or q.increment:
             return max(before, key=lambda t: t.item.end)
         free = [t for t in before if t.qty is None]
         if not free:
@@ -322,6 +333,8 @@ class EventBuilder:
         best, best_d = None, 1e9
         for tr in triggers:
             if tr.start >= t.item.start and tr.end <= t.item.end:
+                continue
+            if t.item.label in tr.info.not_for:  # type: ignore[union-attr]
                 continue
             if tr.end <= t.start:
                 d = t.start - tr.end
@@ -337,7 +350,8 @@ class EventBuilder:
         return best
 
     def _direction(self, t: Target, trig: Mention | None, actors: list[Mention], breaks: list[int],
-                   lower: list[str], ts: int, te: int, codes: set[str]) -> tuple[str, str] | None:
+                   lower: list[str], ts: int, te: int, codes: set[str],
+                   context: dict | None = None, item_starts: list[int] = ()) -> tuple[str, str] | None:
         ttype = trig.label if trig is not None else "presence"
         anchor = trig.start if trig is not None else t.item.start
         if ttype == "give" and trig is not None and _passive(lower, trig.start - ts):
@@ -347,13 +361,16 @@ class EventBuilder:
         hi_b = min([b for b in breaks if b >= hi_tok], default=te)
         src: dict[str, float] = {}
         dst: dict[str, float] = {}
+        first = actors[0] if actors else None
         for scope in ((lo_b, hi_b), (ts, te)):
             src.clear(), dst.clear()
             for a in actors:
                 if not (scope[0] <= a.start < scope[1]):
                     continue
-                role = self._role(a, t, trig, ttype, lower, ts)
+                role = self._role(a, t, trig, ttype, lower, ts, item_starts)
                 if role is None:
+                    continue
+                if scope == (ts, te) and a.start < lo_b and a is not first and not _has_prep(lower, a.start - ts):
                     continue
                 kind, weight = role
                 dist = min(abs(a.start - anchor), abs(a.start - t.item.start))
@@ -380,6 +397,19 @@ class EventBuilder:
         parties = codes & set(PARTIES)
         if supplier is None and recipient is None:
             return None
+        if len(parties) == 1 and context is not None:
+            # one party named: the other comes from earlier events of this category in the article
+            known = supplier or recipient
+            role = "SRC" if supplier else "DST"
+            other = context.get((t.item.label, known, role))
+            if other is None or (supplier and recipient and recipient != other):
+                return None
+            if role == "SRC":
+                recipient = other
+            else:
+                supplier = other
+        if t.item.label in ("troops", "workers") and (supplier is None or recipient is None):
+            return None  # people: both ends must be read, not guessed
         if supplier is None:
             others = parties - {recipient}
             supplier = others.pop() if len(others) == 1 else None
@@ -388,14 +418,15 @@ class EventBuilder:
             recipient = others.pop() if len(others) == 1 else None
         if supplier is None or recipient is None or supplier == recipient:
             return None
-        if t.item.label == "troops" and trig is None and dst.get(recipient, 0) < 1.5:
-            return None
         return supplier, recipient
 
-    def _role(self, a: Mention, t: Target, trig: Mention | None, ttype: str, lower: list[str], ts: int) -> tuple[str, float] | None:
+    def _role(self, a: Mention, t: Target, trig: Mention | None, ttype: str, lower: list[str], ts: int,
+              item_starts: list[int] = ()) -> tuple[str, float] | None:
         i = a.start - ts
         # an adjective or name right before the item says where the item comes from
-        if a.end <= t.item.start and t.item.start - a.end <= 3 and not _possessive(lower, a, ts):
+        after_trigger = trig is not None and a.start == trig.end
+        if a.end <= t.item.start and t.item.start - a.end <= (3 if a.info == "adj" else 0) \
+                and not _possessive(lower, a, ts) and not after_trigger:
             gap = lower[a.end - ts:t.item.start - ts]
             if all(w in _ATTACH_GAP_OK or w in ("-", "made", "supplied", "provided", "built", "produced") or w.endswith("-made") for w in gap) \
                     and not any(w in (",", "and", "or") for w in gap):
@@ -403,6 +434,8 @@ class EventBuilder:
         if a.info == "adj" and not (lower[a.end - ts:a.end - ts + 1] == ["-"]):
             # an adjective on something else ("Russian ships unloading ...") acts like its noun
             pass
+        if i > 0 and lower[i - 1] in ("'s", "’s"):
+            return None  # "North Korea's Najin port": the possessor carries the role
         prep = _preposition(lower, i)
         base_type = "give" if ttype == "give_passive" else ttype
         if prep in _PREP_ROLES:
@@ -416,6 +449,10 @@ class EventBuilder:
         if trig is None:
             return None
         pos = "subj" if a.start < trig.start else "obj"
+        if pos == "subj" and (trig.start - a.end > 10 or any(a.end <= s < trig.start for s in item_starts)):
+            return None  # subject of another verb ("Seoul has tracked containers moving ...")
+        if pos == "obj" and a.start - trig.end > 4:
+            return None
         return _POSITION_ROLES.get((ttype, pos))
 
     def _event(self, t: Target, trig: Mention | None, direction: tuple[str, str], targets: list[Target],
@@ -469,6 +506,31 @@ class EventBuilder:
         }
 
 
+_TOPIC_WORDS = {"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
+                "modernise", "modernize", "improve", "upgrade", "in"}
+
+
+def _absorb_topics(targets: list[Target], lower: list[str], ts: int, breaks: list[int]) -> list[Target]:
+    """"technical advice on air defence missiles and drones", "technology to help deploy satellites and
+    tanks": what follows technology and a topic word is what the know-how is about, not a second item."""
+    techs = [t for t in targets if t.item.label == "technology"]
+    if not techs:
+        return targets
+    out = []
+    for t in targets:
+        absorbed = False
+        if t.item.label != "technology" and t.qty is None:
+            for tech in techs:
+                if tech.item.end <= t.item.start and not any(tech.item.end <= b < t.item.start for b in breaks):
+                    between = lower[tech.item.end - ts:t.item.start - ts]
+                    if len(between) <= 12 and any(w in _TOPIC_WORDS for w in between[:4]):
+                        absorbed = True
+                        break
+        if not absorbed:
+            out.append(t)
+    return out
+
+
 def categories_cache(t: Target) -> set[str]:
     return t.cats
 
@@ -483,7 +545,14 @@ def _tok_text(lower: list[str], m: Mention, ts: int) -> str:
     return s.replace(" ,", ",").replace(", ", ", ") if not s.startswith(",") else ", " + " ".join(words[1:])
 
 
+_PARTICIPLES = {"sent", "given", "sold", "paid", "lent", "brought", "taken", "got", "gotten", "built", "dealt",
+                "shown", "repaid", "promised", "supplied", "shipped", "delivered", "provided", "transferred"}
+
+
 def _passive(lower: list[str], i: int) -> bool:
+    w = lower[i]
+    if not (w.endswith("ed") or w in _PARTICIPLES):
+        return False
     for k in range(max(0, i - 3), i):
         if lower[k] in _BE:
             between = lower[k + 1:i]
@@ -511,6 +580,10 @@ def _preposition(lower: list[str], i: int) -> str | None:
     return w if (w in _PREP_ROLES or w in _NO_ROLE_PREPS) else None
 
 
+def _has_prep(lower: list[str], i: int) -> bool:
+    return _preposition(lower, i) is not None
+
+
 def _possessive(lower: list[str], a: Mention, ts: int) -> bool:
     j = a.end - ts
     return j < len(lower) and lower[j] in ("'s", "’s", "'")
@@ -532,11 +605,12 @@ def _dedupe(events: list[dict]) -> list[dict]:
         seen.add(key)
         out.append(ev)
     final = []
-    for ev in out:
-        if ev["quantity"] is None and any(
-                o is not ev and o["quantity"] is not None and o["supplier"] == ev["supplier"]
-                and o["recipient"] == ev["recipient"] and o["category"] == ev["category"]
-                and o["mode"] == ev["mode"] and o["status"] == ev["status"] for o in out):
+    for k, ev in enumerate(out):
+        same = [o for o in out if o is not ev and o["supplier"] == ev["supplier"] and o["recipient"] == ev["recipient"]
+                and o["category"] == ev["category"] and o["mode"] == ev["mode"]]
+        if ev["quantity"] is None and any(o["quantity"] is not None for o in same):
+            continue
+        if ev["quantity"] is None and any(o["quantity"] is None and out.index(o) < k for o in same):
             continue
         final.append(ev)
     return final
