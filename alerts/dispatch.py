@@ -61,6 +61,8 @@ from worker.keys import Keys
 
 log = structlog.get_logger(__name__)
 
+_FORGET_CONSUMER_MS = 3600 * 1000
+
 _NOW_MS = """
 local function now_ms()
   local t = redis.call('TIME')
@@ -259,9 +261,17 @@ class Dispatcher:
         """Deliver until ``stop`` is set; then let in-flight deliveries finish and return."""
         self._start()
         self.log.info("dispatcher_started", group=self.keys.dispatch_group, stream=self.keys.alerts_stream)
+        pause = 0.5
         try:
             while not stop.is_set():
-                self._tick(block=self._block_for())
+                try:
+                    self._tick(block=self._block_for())
+                    pause = 0.5
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    # Redis is down or restarting: nothing is lost (it all lives there), so wait and go on.
+                    self.log.warning("dispatch_redis_unavailable", error=str(exc), retry_in=pause)
+                    stop.wait(pause)
+                    pause = min(pause * 2, 10.0)
         finally:
             self.close()
             self.log.info("dispatcher_stopped")
@@ -389,7 +399,21 @@ class Dispatcher:
                 self.log.info("dispatch_entries_claimed", count=len(entries))
                 self._fan_out_entries(entries)
             if start == "0-0" or not entries:
-                return
+                break
+        self._forget_idle_consumers()
+
+    def _forget_idle_consumers(self) -> None:
+        """Drop group consumers with nothing pending that have been silent for an hour.
+
+        Every dispatcher run has a new consumer name; without this the group
+        would list every dispatcher that ever ran. Deleting a live consumer
+        with nothing pending is harmless: its next read re-creates it.
+        """
+        for consumer in self.connection.xinfo_consumers(self.keys.alerts_stream, self.keys.dispatch_group):
+            name = _text(consumer["name"])
+            if name != self.name and int(consumer["pending"]) == 0 and int(consumer["idle"]) > _FORGET_CONSUMER_MS:
+                self.connection.xgroup_delconsumer(self.keys.alerts_stream, self.keys.dispatch_group, name)
+                self.log.info("dispatch_consumer_forgotten", consumer=name)
 
     def _read_new(self, block: float) -> None:
         reply = self.connection.xreadgroup(

@@ -21,6 +21,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from alerts.channels.base import Outcome, Timeouts
+from alerts.subscriptions import mask_target
 
 _MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "transferwatch-webhook/1"
@@ -88,7 +89,8 @@ class WebhookChannel:
         except httpx.TimeoutException as exc:
             return Outcome.retryable(f"timeout ({type(exc).__name__})")
         except httpx.TransportError as exc:
-            return Outcome.retryable(f"connection error ({type(exc).__name__}: {exc})")
+            detail = str(exc).replace(self.url, mask_target(self.url))  # a webhook URL may hold a token
+            return Outcome.retryable(f"connection error ({type(exc).__name__}: {detail})")
 
     @staticmethod
     def _judge(response: httpx.Response) -> Outcome:
