@@ -45,7 +45,7 @@ def test_run_once_turns_articles_into_alerts_and_survives_broken_feeds(redis_cli
         "junk": http_server.serve_bytes("/junk.xml", b"<html><body>not a feed", "text/html"),
     })
 
-    result = transferwatch("run", "--once", "--workers", "2", "--feeds", str(feeds), env=service_env)
+    result = transferwatch("run", "--once", "--workers", "1", "--feeds", str(feeds), env=service_env)
 
     assert result.returncode == 0, result.stderr[-3000:]
     alerts = stream_alerts(redis_client, keys)
