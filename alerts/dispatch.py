@@ -259,7 +259,6 @@ class Dispatcher:
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop`` is set; then let in-flight deliveries finish and return."""
-        self._start()
         self.log.info("dispatcher_started", group=self.keys.dispatch_group, stream=self.keys.alerts_stream)
         pause = 0.5
         try:
@@ -284,8 +283,8 @@ class Dispatcher:
         ``close()`` it, or use it as a context manager.
         """
         deadline = time.monotonic() + timeout
-        self._start()
         while True:
+            self._wake.clear()
             self._tick(block=0)
             if self._settled():
                 return True
@@ -293,8 +292,7 @@ class Dispatcher:
             if remaining <= 0:
                 self.log.warning("dispatch_drain_timeout", timeout=timeout)
                 return False
-            self._wake.wait(min(remaining, self._until_next_due(default=0.1), 0.1))
-            self._wake.clear()
+            self._wake.wait(min(remaining, self._until_next_due(default=0.1), 0.1))  # set by each finished delivery
 
     def close(self) -> None:
         """Wait for in-flight deliveries and release every channel."""
@@ -337,6 +335,7 @@ class Dispatcher:
             self._start()
 
     def _turn(self, block: float) -> None:
+        self._start()
         self._heartbeat()
         self._refresh()
         self._claim_stale()

@@ -123,12 +123,15 @@ def test_category_filter_holds(redis_client, keys, http_server):
 
 def test_failing_receiver_recovers_and_gets_each_alert_exactly_once(redis_client, keys, http_server):
     hook = Receiver(http_server, "/flaky", [(500, {}), (429, {"Retry-After": "1"})])
+    healthy = Receiver(http_server, "/healthy")
     secret = subscribe(redis_client, keys, hook.url, "flaky")
+    subscribe(redis_client, keys, healthy.url, "healthy")
     publish(redis_client, keys, make_alert(1))
     publish(redis_client, keys, make_alert(2))
     with Dispatcher(redis_client, keys, concurrency=1, **FAST) as dispatcher:
         assert dispatcher.drain(15)
     assert hook.ids() == Counter({"alert-troops-1": 1, "alert-troops-2": 1})
+    assert len(healthy.requests) == 2  # one subscription's retries are its own
     by_id: dict[str, list[dict]] = {}
     for request in hook.requests:
         assert Webhook(secret).verify(request["body"], request["headers"])  # every attempt is signed
