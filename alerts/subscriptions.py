@@ -232,13 +232,13 @@ def mask_target(target: str) -> str:
 # Stamp ``created_ms`` with Redis time in the same atomic step that makes the
 # subscription visible: an alert XADDed after it has a later id, and one added
 # before it is not delivered to it.
+_CREATED_PLACEHOLDER = "__created_ms__"
 _ADD = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return false end
 local t = redis.call('TIME')
-local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rec = cjson.decode(ARGV[2])
-rec['created_ms'] = string.format('%d', ms)
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+local ms = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local rec = string.gsub(ARGV[2], ARGV[3], ms, 1)
+redis.call('HSET', KEYS[1], ARGV[1], rec)
 return ms
 """
 
@@ -283,7 +283,8 @@ class Subscriptions:
             created_at=datetime.fromtimestamp(int(seconds), timezone.utc).isoformat(),
             created_ms=0,
         )
-        created_ms = self.connection.eval(_ADD, 1, self.keys.subscriptions, name, draft.to_json())
+        record = draft.to_json().replace('"created_ms": 0', f'"created_ms": "{_CREATED_PLACEHOLDER}"')
+        created_ms = self.connection.eval(_ADD, 1, self.keys.subscriptions, name, record, f'"{_CREATED_PLACEHOLDER}"')
         if created_ms is None:
             raise SubscriptionError(f"a subscription named {name!r} already exists")
         return replace(draft, created_ms=int(created_ms)), generated

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from alerts.channels.base import Channel, Outcome, Timeouts
+
+if TYPE_CHECKING:
+    from alerts.subscriptions import Subscription
 
 __all__ = ["Channel", "Outcome", "Timeouts", "for_subscription"]
 
 
-def for_subscription(subscription, timeouts: Timeouts = Timeouts()) -> Channel:
+def for_subscription(subscription: "Subscription", timeouts: Timeouts = Timeouts()) -> Channel:
     """The channel a subscription's target needs (imported lazily: apprise is slow to load)."""
     if subscription.is_webhook:
         from alerts.channels.webhook import WebhookChannel
