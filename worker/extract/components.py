@@ -18,6 +18,7 @@ from worker.extract._patterns import Patterns, load_patterns
 
 MENTIONS = "tw_mentions"
 SENTENCES = "tw_sentences"
+TOKEN_IDX = "tw_token_idx"
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,12 @@ class RuleSentencizer:
         doc.user_data[SENTENCES] = spans
         if len(doc):
             doc[0].is_sent_start = True
+        idx = doc.to_array("IDX")
+        doc.user_data[TOKEN_IDX] = idx
         for s, _e in spans[1:]:
-            span = doc.char_span(s, s + 1, alignment_mode="expand")
-            if span is not None and span.start > 0:
-                doc[span.start].is_sent_start = True
+            i = int(idx.searchsorted(s, side="right")) - 1
+            if i > 0:
+                doc[i].is_sent_start = True
         return doc
 
 

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from worker.extract._patterns import Patterns
 from worker.extract.attribution import Attribution, AttributionFinder, resolve
-from worker.extract.components import MENTIONS, SENTENCES, Mention
+from worker.extract.components import MENTIONS, SENTENCES, TOKEN_IDX, Mention
 from worker.extract.dates import DateFinder, DateMention
 from worker.extract.modifiers import categories, status_of
 from worker.extract.numbers import NumberParser, Quantity
@@ -103,16 +103,20 @@ class EventBuilder:
         if not actors:
             return []
         starts = {k: [m.start for m in v] for k, v in mentions.items()}
+        idx = doc.user_data.get(TOKEN_IDX)
+        if idx is None:
+            idx = doc.to_array("IDX")
+        self._idx = idx
         events: list[dict] = []
         seen_sources: list[str] = []
         previous: list[dict] = []
         context: dict[tuple[str, str, str], str] = {}
         for cs, ce in sentences:
-            span = doc.char_span(cs, ce, alignment_mode="expand")
-            if span is None or not len(span):
+            ts = max(0, int(idx.searchsorted(cs, side="right")) - 1)
+            te = int(idx.searchsorted(ce, side="left"))
+            if te <= ts:
                 previous = []
                 continue
-            ts, te = span.start, span.end
             local = {k: v[bisect_left(starts[k], ts):bisect_left(starts[k], te)] for k, v in mentions.items()}
             if not local.get("item"):
                 previous = []
@@ -237,10 +241,10 @@ class EventBuilder:
         actor_toks = {k for a in m.get("actor", []) for k in range(a.start, a.end)}
         unit_starts = {u.start: u for u in m.get("unit", [])}
         for q in self.numbers.find(text):
-            span = doc.char_span(cs + q.start, cs + q.end, alignment_mode="expand")
-            if span is None:
+            qs = max(ts, int(self._idx.searchsorted(cs + q.start, side="right")) - 1)
+            qe = int(self._idx.searchsorted(cs + q.end, side="left"))
+            if qe <= qs:
                 continue
-            qs, qe = span.start, span.end
             if not self._is_quantity(q, qs, qe, lower, ts, te):
                 continue
             target = self._forward(qs, qe, by_start, actor_toks, unit_starts, lower, ts, te)
@@ -301,7 +305,7 @@ class EventBuilder:
                 seen_unit = True
                 k = unit_starts[k].end
                 continue
-            if k in actor_toks or w in _ATTACH_GAP_OK or (w in ("and", "or") and k > qe):
+            if k in actor_toks or w in _ATTACH_GAP_OK or (w in ("and", "or") and k > qe) or not w.strip():
                 if w == "of" and not seen_unit:
                     return None
                 k += 1

@@ -16,7 +16,7 @@ from worker.extract.dates import parse_published
 from worker.extract.events import EventBuilder
 from worker.extract.relevance import RelevanceFilter
 
-MAX_CHARS = 200_000  # longer texts are cut: no news article is this long
+MAX_CHARS = 100_000  # longer texts are cut: no news article is this long
 _PUBLISHED = "tw_published"
 _TAG = re.compile(r"<[^<>]{0,500}>")
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
@@ -101,15 +101,21 @@ class Extractor:
         text = rec.get("text")
         if not isinstance(text, str) or not text.strip():
             return None
-        text = clean_text(text[:MAX_CHARS])
+        original = text[:MAX_CHARS]
+        text = clean_text(original)
         if not looks_like_text(text) or not self.relevant(text):
             return None
         doc = self.nlp.make_doc(text)
         doc.user_data[_PUBLISHED] = parse_published(rec.get("published"))
+        doc.user_data["tw_original"] = original
         return doc
 
     def _events(self, doc: Doc) -> list[dict]:
         try:
-            return self.builder(doc, doc.user_data.get(_PUBLISHED))
+            events = self.builder(doc, doc.user_data.get(_PUBLISHED))
+            original = doc.user_data.get("tw_original", doc.text)
+            for ev in events:  # evidence as it stands in the text given, tags and all
+                ev["evidence"] = original[ev["span"][0]:ev["span"][1]]
+            return events
         except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # never let one article stop a batch
             return []
