@@ -29,24 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from alerts.rules import CATEGORIES  # the 14 names of events.md, defined once
 from worker.keys import Keys
-
-CATEGORIES: tuple[str, ...] = (
-    "troops",
-    "workers",
-    "artillery_shells",
-    "containers",
-    "ballistic_missiles",
-    "air_defense",
-    "artillery_systems",
-    "armored_vehicles",
-    "aircraft",
-    "drones",
-    "oil",
-    "economic_aid",
-    "technology",
-    "weapons_other",
-)
 
 SECRET_PREFIX = "whsec_"
 SECRET_MIN_BYTES, SECRET_MAX_BYTES = 24, 64
