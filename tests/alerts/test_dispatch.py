@@ -342,3 +342,21 @@ def test_heartbeat_has_a_ttl(redis_client, keys):
         beat = keys.heartbeat("dispatch", "beating")
         assert json.loads(redis_client.get(beat))["pid"] == os.getpid()
         assert 0 < redis_client.pttl(beat) <= 5000
+
+
+def test_secrets_and_tokens_are_never_logged(redis_client, keys, http_server):
+    from structlog.testing import capture_logs
+
+    hook = Receiver(http_server, "/services/T000/B000/SECRETTOKENSECRETTOKEN", [(500, {})])
+    notify = Receiver(http_server, "/notify")
+    port = http_server.server.server_address[1]
+    secret = subscribe(redis_client, keys, hook.url, "hook")
+    Subscriptions(redis_client, keys).add(f"json://user:hunter2hunter2@127.0.0.1:{port}/notify", name="notify")
+    publish(redis_client, keys, make_alert(1))
+    with capture_logs() as logs, Dispatcher(redis_client, keys, **FAST) as dispatcher:
+        assert dispatcher.drain(10)
+    assert hook.ok and notify.ok
+    text = repr(logs)
+    assert "subscription_lane_opened" in text and "alert_delivery_failed" in text
+    for leak in (secret, secret[6:], "SECRETTOKENSECRETTOKEN", "hunter2hunter2"):
+        assert leak not in text
