@@ -19,6 +19,7 @@ from worker.extract._patterns import Patterns, load_patterns
 MENTIONS = "tw_mentions"
 SENTENCES = "tw_sentences"
 TOKEN_IDX = "tw_token_idx"
+TEXT = "tw_text"  # the doc's text, set by whoever made the doc (doc.text re-joins every token)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class RuleSentencizer:
     """Sets sentence starts from a regex over the text (no per-token Python loop)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = split_sentences(doc.text)
+        text = doc.user_data.get(TEXT) or doc.text
+        doc.user_data[TEXT] = text
+        spans = split_sentences(text)
         doc.user_data[SENTENCES] = spans
         if len(doc):
             doc[0].is_sent_start = True

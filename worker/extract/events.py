@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from worker.extract._patterns import Patterns
 from worker.extract.attribution import Attribution, AttributionFinder, resolve
-from worker.extract.components import MENTIONS, SENTENCES, TOKEN_IDX, Mention
+from worker.extract.components import MENTIONS, SENTENCES, TEXT, TOKEN_IDX, Mention
 from worker.extract.dates import DateFinder, DateMention
 from worker.extract.modifiers import categories, status_of
 from worker.extract.numbers import NumberParser, Quantity
@@ -107,6 +107,11 @@ class EventBuilder:
         if idx is None:
             idx = doc.to_array("IDX")
         self._idx = idx
+        self._text = doc.user_data.get(TEXT) or doc.text
+        low = self._text.lower()
+        self._low = low if len(low) == len(self._text) else None
+        self._len_list = doc.to_array("LENGTH").tolist()
+        self._idx_list = idx.tolist()
         events: list[dict] = []
         seen_sources: list[str] = []
         previous: list[dict] = []
@@ -133,14 +138,14 @@ class EventBuilder:
     def _sentence(self, doc: Doc, ts: int, te: int, cs: int, ce: int, m: dict[str, list[Mention]],
                   published: date | None, seen_sources: list[str], previous: list[dict],
                   context: dict[tuple[str, str, str], str]) -> list[dict]:
-        text = doc.text[cs:ce]
+        text = self._text[cs:ce]
         attributions = self.attributions.find(text)
         source = self._source(attributions, seen_sources)
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
         actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce)]
         codes = {a.label for a in actors}
         inherited: tuple[str, str] | None = None
-        lower = [t.lower_ for t in doc[ts:te]]
+        lower = self._lower(doc, ts, te)
         use_context = False
         if not (codes >= set(PARTIES)):
             inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes)
@@ -180,6 +185,13 @@ class EventBuilder:
         return _dedupe(out)
 
     # -- pieces ---------------------------------------------------------------------------------
+    def _lower(self, doc: Doc, ts: int, te: int) -> list[str]:
+        """Lower-cased token texts of a sentence, sliced from the text (no Token objects)."""
+        if self._low is None:
+            return [t.lower_ for t in doc[ts:te]]
+        low, idx, ln = self._low, self._idx_list[ts:te], self._len_list[ts:te]
+        return [low[i:i + n] for i, n in zip(idx, ln)]
+
     def _source(self, attributions: list[Attribution], seen: list[str]) -> str | None:
         src = None
         for a in sorted(attributions, key=lambda a: a.start):
@@ -277,7 +289,7 @@ class EventBuilder:
             if t.qty is None and i > 0 and lower[i - 1] in ("a", "an") and t.item.label not in _MASS_CATEGORIES \
                     and not doc[t.item.end - 1].text.lower().endswith("s") and not t.item.info.weak:  # type: ignore[union-attr]
                 c0 = doc[t.item.start - 1].idx
-                t.qty = Quantity(c0, t.item.cend, 1, 1, 1, "exact", doc.text[c0:t.item.cend])
+                t.qty = Quantity(c0, t.item.cend, 1, 1, 1, "exact", self._text[c0:t.item.cend])
                 t.q_start, t.q_end, t.implicit = t.item.start - 1, t.item.start, True
         return targets
 

@@ -19,6 +19,7 @@ from worker.extract.relevance import RelevanceFilter
 MAX_CHARS = 100_000  # longer texts are cut: no news article is this long
 _PUBLISHED = "tw_published"
 _TAG = re.compile(r"<[^<>]{0,500}>")
+_LATIN = re.compile(r"[A-Za-z]")
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
@@ -47,8 +48,8 @@ def looks_like_text(text: str) -> bool:
     sample = text[:4000]
     if not sample.strip():
         return False
-    letters = sum(1 for c in sample if c.isascii() and c.isalpha())
-    return letters >= 0.5 * len(sample.replace(" ", "")) * 0.8
+    letters = len(_LATIN.findall(sample))
+    return letters >= 0.4 * (len(sample) - sample.count(" "))
 
 
 class Extractor:
@@ -108,12 +109,13 @@ class Extractor:
         doc = self.nlp.make_doc(text)
         doc.user_data[_PUBLISHED] = parse_published(rec.get("published"))
         doc.user_data["tw_original"] = original
+        doc.user_data["tw_text"] = text
         return doc
 
     def _events(self, doc: Doc) -> list[dict]:
         try:
             events = self.builder(doc, doc.user_data.get(_PUBLISHED))
-            original = doc.user_data.get("tw_original", doc.text)
+            original = doc.user_data.get("tw_original") or doc.text
             for ev in events:  # evidence as it stands in the text given, tags and all
                 ev["evidence"] = original[ev["span"][0]:ev["span"][1]]
             return events
