@@ -46,6 +46,8 @@ class TransferwatchGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.Exit:  # click's own exit (e.g. --help) is a RuntimeError too
+            raise
         except ConfigError as exc:
             click.echo(f"transferwatch: {exc}", err=True)
             ctx.exit(2)

@@ -213,7 +213,8 @@ class Service:
                         StartedJobRegistry(queue=queue).cleanup()
                         next_cleanup = time.monotonic() + 5
                 self.pool.stop()
-            delivered = Dispatcher(self.connection, self.keys).drain(timeout=max(1.0, deadline - time.monotonic()))
+            with Dispatcher(self.connection, self.keys) as dispatcher:
+                delivered = dispatcher.drain(timeout=max(1.0, deadline - time.monotonic()))
             if not delivered:
                 log.warning("alerts_not_all_delivered")
                 return 1
