@@ -203,8 +203,9 @@ def _first(sources: Iterable[Callable[[Any], Any]], entry: Any) -> Any:
 def _link(entry: Any, base: str | None) -> str | None:
     candidates = [entry.get("link")]
     candidates += [l.get("href") for l in entry.get("links") or [] if isinstance(l, dict) and l.get("rel", "alternate") == "alternate"]
-    if entry.get("guidislink"):
-        candidates.append(entry.get("id"))
+    guid = entry.get("id") if isinstance(entry.get("id"), str) else None
+    if entry.get("link") and entry.get("link") != guid:
+        candidates = [c for c in candidates if c != guid]  # the feed gave a link: a bad one is not replaced by the guid
     for candidate in candidates:
         url = canonical_url(candidate, base)
         if url:

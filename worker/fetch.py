@@ -247,7 +247,7 @@ class Fetcher:
                                f"body of {int(declared)} bytes is over the {self.max_bytes}-byte limit", **common)
         body = bytearray()
         try:
-            for raw in response.iter_raw(_CHUNK):
+            for raw in response.iter_raw():  # no chunk_size: a chunker would wait for 64 KB from a drip
                 for piece in decoder.decode(raw, self.max_bytes - len(body)):
                     body += piece
                 if len(body) > self.max_bytes:
