@@ -23,6 +23,7 @@ from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from worker import metrics
 from worker.keys import Keys
 
 log = structlog.get_logger(__name__)
@@ -81,15 +82,23 @@ def process_article(article: dict[str, Any], prefix: str) -> dict[str, Any]:
     connection = job.connection if job is not None else None
     published = (article.get("published") or "")[:10] or None
     structlog.contextvars.bind_contextvars(article_id=article["id"], feed=article.get("feed"), job_id=job.id if job else None)
+    keys = Keys(prefix)
     try:
         started = time.perf_counter()
-        events = _extractor.extract(article.get("text") or "", title=article.get("title"), published=published)
-        alerts = Ledger(connection, Keys(prefix)).apply(article, events)
+        try:
+            events = _extractor.extract(article.get("text") or "", title=article.get("title"), published=published)
+            alerts = Ledger(connection, keys).apply(article, events)
+        except Exception:
+            metrics.count(connection, keys, articles_failed=1)
+            raise
+        seconds = time.perf_counter() - started
+        metrics.count(connection, keys, articles_processed=1, events_extracted=len(events), alerts_raised=len(alerts),
+                      job_seconds=seconds)
         summary = {
             "article": article["id"],
             "events": len(events),
             "alerts": [a["id"] for a in alerts],
-            "seconds": round(time.perf_counter() - started, 3),
+            "seconds": round(seconds, 3),
         }
         log.info("article_processed", url=article.get("url"), events=len(events), alerts=len(alerts), seconds=summary["seconds"])
         return summary

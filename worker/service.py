@@ -168,6 +168,10 @@ class Service:
         self.pool.start()
         for thread in threads:
             thread.start()
+        if self.settings.metrics_port:
+            from worker import metrics
+
+            metrics.serve(self.settings.metrics_port, self.connection, self.keys, self.settings.metrics_addr)
         log.info("service_started", feeds=str(self.feeds_path), workers=self.workers, prefix=self.settings.prefix,
                  redis=self.settings.redis_url_redacted or "embedded")
         try:

@@ -44,6 +44,8 @@ class Settings:
     prefix: str
     log_format: str
     log_level: str
+    metrics_port: int | None = None
+    metrics_addr: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -66,6 +68,12 @@ class Settings:
         log_level = (env.get("LOG_LEVEL") or "info").lower()
         if log_level not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"LOG_LEVEL: {log_level!r} is not one of debug, info, warning, error")
+        metrics_port = None
+        if env.get("TRANSFERWATCH_METRICS_PORT"):
+            raw = env["TRANSFERWATCH_METRICS_PORT"]
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise ConfigError(f"TRANSFERWATCH_METRICS_PORT: {raw!r} is not a port number (1-65535)")
+            metrics_port = int(raw)
         return cls(
             redis_url=redis_url,
             feeds_path=Path(env.get("TRANSFERWATCH_FEEDS") or "feeds.yaml"),
@@ -73,6 +81,8 @@ class Settings:
             prefix=prefix,
             log_format=log_format,
             log_level=log_level,
+            metrics_port=metrics_port,
+            metrics_addr=env.get("TRANSFERWATCH_METRICS_ADDR") or "127.0.0.1",
         )
 
     @property

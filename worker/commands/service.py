@@ -42,12 +42,18 @@ def _stop_on_signals() -> threading.Event:
 @feeds_option
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="RQ worker processes.")
 @click.option("--once", is_flag=True, help="Poll every due feed once, process and deliver everything, then exit.")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve Prometheus metrics on this port (default: $TRANSFERWATCH_METRICS_PORT, off).")
 @click.pass_obj
-def run(settings: Settings, feeds_path, workers: int, once: bool) -> None:
+def run(settings: Settings, feeds_path, workers: int, once: bool, metrics_port: int | None) -> None:
     """The service: poller, N RQ workers and alert dispatch, until SIGTERM/SIGINT."""
+    import dataclasses
+
     from worker.feeds import load_feeds
     from worker.service import Service
 
+    if metrics_port:
+        settings = dataclasses.replace(settings, metrics_port=metrics_port)
     path = _feeds_path(settings, feeds_path)
     load_feeds(path)  # a bad feeds.yaml is a usage error (exit 2) before anything starts
     service = Service(settings, path, workers=workers)
