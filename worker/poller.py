@@ -271,11 +271,15 @@ class Poller:
         outcome = FeedOutcome(feed=feed.name)
         with structlog.contextvars.bound_contextvars(feed=feed.name):
             try:
-                if not self.connection.set(lease_key, token, nx=True, px=self.lease_ms):
+                pipe = self.connection.pipeline(transaction=False)  # lease and fresh state in one round trip
+                pipe.set(lease_key, token, nx=True, px=self.lease_ms)
+                pipe.hgetall(self.keys.feed_state(feed.name))
+                leased, raw_state = pipe.execute()
+                if not leased:
                     outcome.skipped = "leased"
                     return outcome
                 try:
-                    state = _decode(self.connection.hgetall(self.keys.feed_state(feed.name)))
+                    state = _decode(raw_state)
                     if next_due(state, feed) > self.clock():  # another poller just did it
                         outcome.skipped = "not_due"
                         return outcome
