@@ -58,6 +58,7 @@ class FeedOutcome:
     articles_seen: int = 0
     articles_new: int = 0
     duplicates: int = 0
+    irrelevant: int = 0
     job_ids: list[str] = field(default_factory=list)
 
 
@@ -71,6 +72,7 @@ class TickReport:
     articles_seen: int = 0
     articles_new: int = 0
     articles_duplicate: int = 0
+    articles_irrelevant: int = 0
     job_ids: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -87,7 +89,16 @@ class TickReport:
         self.articles_seen += outcome.articles_seen
         self.articles_new += outcome.articles_new
         self.articles_duplicate += outcome.duplicates
+        self.articles_irrelevant += outcome.irrelevant
         self.job_ids.extend(outcome.job_ids)
+
+
+def relevance_gate_filter() -> Callable[[str], bool]:
+    """The extractor's cheap relevance check (no spaCy), applied before an article becomes a job."""
+    from worker.extract._patterns import load_patterns
+    from worker.extract.relevance import RelevanceFilter
+
+    return RelevanceFilter(load_patterns())
 
 
 def _decode(raw: dict[Any, Any]) -> dict[str, str]:
@@ -143,6 +154,7 @@ class Poller:
         seen_ttl: int = SEEN_TTL,
         max_entries: int = 500,
         tick_seconds: float = 2.0,
+        relevance_gate: bool = True,
         clock: Callable[[], float] = time.time,
     ):
         self.connection = connection
@@ -163,6 +175,7 @@ class Poller:
         self.seen_ttl = seen_ttl
         self.max_entries = max_entries
         self.tick_seconds = tick_seconds
+        self.relevance = relevance_gate_filter() if relevance_gate else None
         self.clock = clock
         self.lease_ms = int((self.fetcher.total_timeout * (2 + FULL_TEXT_PER_POLL) + 30) * 1000)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="poll")
@@ -351,6 +364,11 @@ class Poller:
             if feed.full_text and full_text_budget > 0 and len(article["text"]) < FULL_TEXT_BELOW and article["url"]:
                 full_text_budget -= 1
                 article = self._with_page_text(article, flog)
+            if self.relevance is not None and not self.relevance(f"{article['title']}\n{article['text']}"):
+                # cannot hold a Russia-North Korea transfer: no job (the extractor would find nothing)
+                outcome.irrelevant += 1
+                conn.set(self.keys.seen_article(article["id"]), feed_version, ex=self.seen_ttl)
+                continue
             job = enqueue_article(self.queue, self.keys, article)
             if job is not None:
                 outcome.job_ids.append(job.id)

@@ -59,30 +59,45 @@ def queue_is_drained(queue: Queue, job_ids: list[str]) -> bool:
 
 @dataclass
 class WorkerPool:
-    """N ``transferwatch worker`` child processes, restarted when one dies."""
+    """N ``transferwatch worker`` child processes; one that dies is restarted and its job recovered."""
 
     size: int
     env: dict[str, str]
+    connection: redis.Redis
+    keys: Keys
     procs: list[subprocess.Popen] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    _spawned: int = 0
 
-    def _spawn(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "worker", "worker"],
+    def _spawn(self) -> tuple[subprocess.Popen, str]:
+        self._spawned += 1
+        name = f"{instance_name('worker')}-{self._spawned}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "worker", "worker", "--name", name],
             env=self.env,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        return proc, name
 
     def start(self) -> None:
-        self.procs = [self._spawn() for _ in range(self.size)]
+        spawned = [self._spawn() for _ in range(self.size)]
+        self.procs = [p for p, _ in spawned]
+        self.names = [n for _, n in spawned]
         log.info("workers_started", count=self.size, pids=[p.pid for p in self.procs])
 
     def supervise(self) -> None:
+        from worker.workers import recover_jobs_of
+
         for i, proc in enumerate(self.procs):
             code = proc.poll()
             if code is not None:
-                log.warning("worker_died", pid=proc.pid, exit_code=code)
-                self.procs[i] = self._spawn()
+                log.warning("worker_died", pid=proc.pid, exit_code=code, worker=self.names[i])
+                try:
+                    recover_jobs_of(self.connection, self.keys, self.names[i])
+                except redis.RedisError as exc:
+                    log.warning("job_recovery_failed", worker=self.names[i], error=str(exc))
+                self.procs[i], self.names[i] = self._spawn()
 
     def stop(self, timeout: float = 60.0) -> None:
         """Warm stop: SIGTERM lets each worker finish its job; stragglers are killed after ``timeout``."""
@@ -126,7 +141,7 @@ class Service:
             return False
         url = self.settings.redis_url or self.embedded.url
         env = dict(os.environ, REDIS_URL=url, TRANSFERWATCH_PREFIX=self.settings.prefix)
-        self.pool = WorkerPool(self.workers, env)
+        self.pool = WorkerPool(self.workers, env, self.connection, self.keys)
         return True
 
     def _on_signal(self, signum, _frame) -> None:
@@ -199,14 +214,15 @@ class Service:
         if not self._connect():
             return 1
         try:
-            report = Poller(self.connection, self.keys, self.feeds_path).tick()
+            self.pool.start()  # the workers load their pipelines while the feeds are polled
+            with Poller(self.connection, self.keys, self.feeds_path) as poller:
+                report = poller.tick()
             job_ids = list(report.job_ids)
             log.info("poll_done", feeds_polled=report.feeds_polled, feeds_failed=report.feeds_failed,
-                     articles_queued=len(job_ids))
+                     articles_queued=len(job_ids), articles_irrelevant=report.articles_irrelevant)
             queue = make_queue(self.connection, self.keys)
             deadline = time.monotonic() + timeout
             if job_ids or queue.count:
-                self.pool.start()
                 next_cleanup = time.monotonic() + 5
                 while not queue_is_drained(queue, job_ids):
                     if self.stop_event.wait(0.1) or time.monotonic() > deadline:

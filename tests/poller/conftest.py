@@ -39,6 +39,7 @@ def make_poller(redis_client, keys, feeds_file, clock) -> Iterator:
             max_redirects=3,
             clock=clock,
             tick_seconds=0.05,
+            relevance_gate=False,  # these tests are about fetching and queuing; the gate has its own test
         )
         options.update(overrides)
         poller = Poller(redis_client, keys, feeds_file, **options)

@@ -87,21 +87,23 @@ def poll(settings: Settings, feeds_path, once: bool) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--name", default=None, help="Worker name (default: generated).")
 @click.pass_obj
-def worker(settings: Settings, burst: bool) -> None:
+def worker(settings: Settings, burst: bool, name: str | None) -> None:
     """One RQ worker, spaCy pipeline preloaded before any job runs."""
-    from rq import Worker
     from rq.serializers import JSONSerializer
 
     from worker.jobs import make_queue, preload
+    from worker.workers import ArticleWorker
 
     connection, embedded = connect(settings)
     try:
         wait_for_redis(connection, settings.redis_url)
         preload()
         keys = Keys(settings.prefix)
-        rq_worker = Worker(
+        rq_worker = ArticleWorker(
             [make_queue(connection, keys)],
+            name=name,
             connection=connection,
             serializer=JSONSerializer,
             maintenance_interval=30,  # abandoned jobs (a killed worker) are retried within a minute, not ten
