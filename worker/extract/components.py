@@ -19,6 +19,7 @@ from worker.extract._patterns import Patterns, load_patterns
 MENTIONS = "tw_mentions"
 SENTENCES = "tw_sentences"
 TOKEN_IDX = "tw_token_idx"
+GAPS = "tw_gaps"  # doc-text offsets of sentences that follow a sentence left out of the doc
 TEXT = "tw_text"  # the doc's text, set by whoever made the doc (doc.text re-joins every token)
 
 
@@ -40,6 +41,7 @@ class Mention:
 _ABBREV = {"u.s", "u.n", "u.k", "e.u", "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "sgt", "st", "no", "vs",
            "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gov", "sen", "rep",
            "inc", "corp", "co", "ltd", "jr", "sr", "approx", "est", "d.p.r.k", "r.o.k", "p.m", "a.m", "fig"}
+_WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'”’)\]]*$")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
 
 
@@ -49,7 +51,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         before = text[max(start, m.start() - 12):m.start()]
-        word = re.search(r"([\w.]+)[.!?][\"'”’)\]]*$", before)
+        word = _WORD_BEFORE.search(before)
         if word and (word.group(1).lower() in _ABBREV or (len(word.group(1)) == 1 and word.group(1).isupper())):
             continue
         end = m.start()
@@ -75,8 +77,10 @@ class RuleSentencizer:
     def __call__(self, doc: Doc) -> Doc:
         text = doc.user_data.get(TEXT) or doc.text
         doc.user_data[TEXT] = text
-        spans = split_sentences(text)
-        doc.user_data[SENTENCES] = spans
+        spans = doc.user_data.get(SENTENCES)
+        if spans is None:  # set by whoever made the doc when it knows them already
+            spans = split_sentences(text)
+            doc.user_data[SENTENCES] = spans
         if len(doc):
             doc[0].is_sent_start = True
         idx = doc.to_array("IDX")
@@ -133,12 +137,14 @@ class LexiconMatcher:
                 kind, label, info = self.info[self._ids[match_id]]
                 found[kind].append((s, e, label, info))
         out: dict[str, list[Mention]] = {}
+        idx = doc.user_data.get(TOKEN_IDX)
+        if idx is None:
+            idx = doc.to_array("IDX")
+        idx, length = idx.tolist(), doc.to_array("LENGTH").tolist()
         for kind, matches in found.items():
             if kind in ("actor", "item", "ignore", "trigger"):
                 matches = _longest(matches)
-            ms = []
-            for s, e, label, info in matches:
-                ms.append(Mention(kind, label, s, e, doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), info))
+            ms = [Mention(kind, label, s, e, idx[s], idx[e - 1] + length[e - 1], info) for s, e, label, info in matches]
             ms.sort(key=lambda m: (m.start, m.end))
             out[kind] = ms
         doc.user_data[MENTIONS] = out

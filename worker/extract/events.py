@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from worker.extract._patterns import Patterns
 from worker.extract.attribution import Attribution, AttributionFinder, resolve
-from worker.extract.components import MENTIONS, SENTENCES, TEXT, TOKEN_IDX, Mention
+from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_IDX, Mention
 from worker.extract.dates import DateFinder, DateMention
 from worker.extract.modifiers import categories, status_of
 from worker.extract.numbers import NumberParser, Quantity
@@ -116,7 +116,10 @@ class EventBuilder:
         seen_sources: list[str] = []
         previous: list[dict] = []
         context: dict[tuple[str, str, str], str] = {}
+        gaps = doc.user_data.get(GAPS) or ()
         for cs, ce in sentences:
+            if cs in gaps:
+                previous = []
             ts = max(0, int(idx.searchsorted(cs, side="right")) - 1)
             te = int(idx.searchsorted(ce, side="left"))
             if te <= ts:

@@ -12,14 +12,17 @@ from spacy.tokens import Doc
 
 from worker.extract import components as _components  # noqa: F401  (registers the factories)
 from worker.extract._patterns import load_patterns
+from worker.extract.components import GAPS, SENTENCES, TEXT
 from worker.extract.dates import parse_published
 from worker.extract.events import EventBuilder
 from worker.extract.relevance import RelevanceFilter
 
-MAX_CHARS = 100_000  # longer texts are cut: no news article is this long
+MAX_INPUT_CHARS = 20_000_000  # the cheap regex pass reads this much of a text (10 MB pages included)
+MAX_CHARS = 200_000  # of candidate sentences handed to spaCy per article; the rest of a longer text is not read
+_GAP = "\n\n"  # between kept sentences in the text spaCy reads (a sentence break, and no phrase spans it)
 _PUBLISHED = "tw_published"
+_OFFSETS = "tw_offsets"
 _TAG = re.compile(r"<[^<>]{0,500}>")
-_LATIN = re.compile(r"[A-Za-z]")
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 
 
@@ -43,12 +46,16 @@ def clean_text(text: Any) -> str:
     return text
 
 
+_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
+
+
 def looks_like_text(text: str) -> bool:
     """Binary junk and non-Latin text hold no English sentences worth reading."""
     sample = text[:4000]
     if not sample.strip():
         return False
-    letters = len(_LATIN.findall(sample))
+    raw = sample.encode("latin-1", "ignore")  # counting in bytes: C speed
+    letters = len(raw) - len(raw.translate(None, _LETTERS))
     return letters >= 0.4 * (len(sample) - sample.count(" "))
 
 
@@ -97,27 +104,56 @@ class Extractor:
             next_out += 1
 
     def _prepare(self, rec: Any) -> Doc | None:
+        """The doc spaCy reads: only the article's candidate sentences (see ``RelevanceFilter.plan``),
+        joined by blank lines, with a map back to offsets in the text given."""
         if not isinstance(rec, dict):
             return None
         text = rec.get("text")
         if not isinstance(text, str) or not text.strip():
             return None
-        original = text[:MAX_CHARS]
+        original = text[:MAX_INPUT_CHARS]
         text = clean_text(original)
-        if not looks_like_text(text) or not self.relevant(text):
+        if not looks_like_text(text):
             return None
-        doc = self.nlp.make_doc(text)
+        plan = self.relevant.plan(text)
+        if plan is None:
+            return None
+        parts: list[str] = []
+        spans: list[tuple[int, int]] = []
+        offsets: list[tuple[int, int]] = []  # (start in the doc text, start in the original)
+        gaps: set[int] = set()
+        pos = 0
+        for (s, e), after_gap in zip(plan.sentences, plan.after_gap):
+            if pos + e - s > MAX_CHARS:
+                break
+            if after_gap:
+                gaps.add(pos)
+            parts.append(text[s:e])
+            spans.append((pos, pos + e - s))
+            offsets.append((pos, s))
+            pos += e - s + len(_GAP)
+        if not parts:
+            return None
+        compact = _GAP.join(parts)
+        doc = self.nlp.make_doc(compact)
         doc.user_data[_PUBLISHED] = parse_published(rec.get("published"))
         doc.user_data["tw_original"] = original
-        doc.user_data["tw_text"] = text
+        doc.user_data[TEXT] = compact
+        doc.user_data[SENTENCES] = spans
+        doc.user_data[GAPS] = gaps
+        doc.user_data[_OFFSETS] = dict(offsets)
         return doc
 
     def _events(self, doc: Doc) -> list[dict]:
         try:
             events = self.builder(doc, doc.user_data.get(_PUBLISHED))
             original = doc.user_data.get("tw_original") or doc.text
-            for ev in events:  # evidence as it stands in the text given, tags and all
-                ev["evidence"] = original[ev["span"][0]:ev["span"][1]]
+            offsets: dict[int, int] = doc.user_data.get(_OFFSETS) or {}
+            for ev in events:  # span and evidence in the text given, tags and all
+                s, e = ev["span"]
+                base = offsets.get(s, s)
+                ev["span"] = [base, base + e - s]
+                ev["evidence"] = original[base:base + e - s]
             return events
         except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # never let one article stop a batch
             return []

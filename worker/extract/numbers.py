@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from worker.extract._patterns import NumberWords
+from worker.extract._regex import trie_regex
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,10 @@ def _num(x: float | None) -> int | float | None:
 
 
 def _alt(words) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in sorted(words, key=len, reverse=True))
+    return trie_regex({w.lower() for w in words}, space=r"[\s\-]+")
+
+
+_NOT_ANCHORS = {"a", "an", "of", "the", "to", "than", "as", "up", "no", "more", "at", "in"}
 
 
 class NumberParser:
@@ -60,13 +64,20 @@ class NumberParser:
         inc_before = _alt(nw.increment_before)
         inc_after = _alt(nw.increment_after)
         self._core = re.compile(core, re.I)
-        self._re = re.compile(
-            rf"(?P<incb>\b(?:{inc_before})\s+)?"
+        figure = (
+            rf"\b(?P<incb>\b(?:{inc_before})\s+)?"
             rf"(?:(?P<between>\bbetween\s+)?(?P<qual>\b(?:{qual})\s+)?"
             rf"(?:(?P<vague>\b(?:{vague})\b)|(?P<n1>{core})(?:\s*(?:-|–|to|and)\s*(?P<n2>{core}))?))"
-            rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?",
-            re.I,
+            rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?"
         )
+        self._re = re.compile(figure, re.I)  # for texts whose length changes when lower-cased
+        self._re_low = re.compile(figure)  # on lower-cased text: several times faster than re.I
+        anchor_words = {w for phrase in (*nw.words, *nw.scales, *nw.vague) for w in re.split(r"[\s\-]+", phrase.lower())
+                        if w and w not in _NOT_ANCHORS}
+        # every figure holds a digit or one of these words: the full regex runs only near them
+        self._anchor = re.compile(r"\d|(?<![\w])(?:" + trie_regex(anchor_words) + r")(?![\w])")
+        # how far before its first anchor a figure can begin: increment word, "between", qualifier
+        self._reach = 16 + sum(max(map(len, ws), default=0) for ws in (nw.increment_before, nw.qualifiers, nw.vague))
         self._scale_re = re.compile(rf"\b({scale})\b", re.I)
         self._word_re = re.compile(rf"\b({_alt(units)})\b", re.I)
 
@@ -100,8 +111,25 @@ class NumberParser:
         return total
 
     def find(self, text: str) -> list[Quantity]:
+        """Every figure in ``text``, left to right (as ``finditer`` of the full pattern would give)."""
+        low = text.lower()
+        if len(low) != len(text):
+            matches = list(self._re.finditer(text))
+        else:
+            matches = []
+            pos = 0
+            for a in self._anchor.finditer(low):
+                if a.start() < pos:
+                    continue
+                # a figure begins at most ``reach`` characters before its first anchor, so the leftmost
+                # match from here is the one finditer would give next
+                m = self._re_low.search(low, max(pos, a.start() - self._reach))
+                if m is None:
+                    break
+                matches.append(m)
+                pos = m.end()
         out: list[Quantity] = []
-        for m in self._re.finditer(text):
+        for m in matches:
             q = self._read(m, text)
             if q is not None:
                 out.append(q)
@@ -112,8 +140,9 @@ class NumberParser:
         qual_word = re.sub(r"[\s\-]+", " ", qual_word)
         increment = bool(m.group("incb") or m.group("inca"))
         total = bool(m.group("tot"))
-        span_text = m.group(0).strip()
-        start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        whole = text[m.start():m.end()]  # as written (m may have run on the lower-cased text)
+        span_text = whole.strip()
+        start = m.start() + (len(whole) - len(whole.lstrip()))
         end = start + len(span_text)
         if m.group("vague"):
             key = re.sub(r"[\s\-]+", " ", m.group("vague").lower())

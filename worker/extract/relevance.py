@@ -1,36 +1,118 @@
-"""The cheap first pass: can this article hold a Russia-North Korea transfer at all?
+"""The cheap first pass: can this article hold a Russia-North Korea transfer at all, and where?
 
-Three substring/regex checks over the lower-cased text (both parties named, and a word for
-something that moves); only articles that pass go through the spaCy pipeline.
+An event is only ever read from a sentence that names something that moves (an item of
+``items.json``); the first event of an article needs a sentence that also names both parties
+(later ones may inherit direction from an earlier event). So, with compiled regexes built from the
+same rule data as the spaCy matchers:
+
+1. the whole text must name Russia and North Korea (one regex search per side);
+2. the text is split into sentences (a regex) and the sentences holding an item word are kept;
+3. at least one of them must name both parties; sentences before the first such one are dropped.
+
+The kept sentences are all that the spaCy pipeline sees (see ``Extractor``); the regexes are a
+superset of the phrase matchers (same phrases, any whitespace between words), so nothing the
+full pipeline would read is dropped.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from worker.extract._patterns import Patterns
+from worker.extract._regex import trie_regex
+from worker.extract.components import split_sentences
+
+PARTIES = ("RUS", "PRK")
 
 
-def _keys(phrases) -> tuple[str, ...]:
-    return tuple(sorted({p.lower() for p in phrases}))
+def phrase_regex(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
+    """A regex finding any of ``phrases`` as whole words (word-character edges only)."""
+    norm = {" ".join(p.split()) for p in phrases if p.strip()}
+    if not norm:
+        return None
+    return re.compile(r"(?<![\w])(?:" + trie_regex(norm) + r")(?![\w])", flags)
+
+
+class PhraseFinder:
+    """Phrase regexes for one set of rules: case-insensitive phrases are searched for in the
+    lower-cased text (a case-sensitive regex is several times faster than ``re.I``), the others
+    in the text as written."""
+
+    def __init__(self, lower: Iterable[str], exact: Iterable[str] = ()) -> None:
+        lower = [p.lower() for p in lower]
+        self._lower = phrase_regex(lower)
+        self._lower_i = phrase_regex(lower, re.I)  # for texts whose length changes when lower-cased
+        self._exact = phrase_regex(exact)
+
+    def _pairs(self, text: str, low: str) -> list[tuple[re.Pattern[str], str]]:
+        pairs = []
+        if self._lower is not None:
+            pairs.append((self._lower, low) if len(low) == len(text) else (self._lower_i, text))
+        if self._exact is not None:
+            pairs.append((self._exact, text))
+        return pairs
+
+    def search(self, text: str, low: str) -> bool:
+        return any(r.search(t) is not None for r, t in self._pairs(text, low))
+
+    def search_in(self, text: str, low: str, start: int, end: int) -> bool:
+        return any(r.search(t, start, end) is not None for r, t in self._pairs(text, low))
+
+    def positions(self, text: str, low: str) -> list[int]:
+        out = [m.start() for r, t in self._pairs(text, low) for m in r.finditer(t)]
+        out.sort()
+        return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The sentences worth reading, as character spans of the text, and for each whether a dropped
+    sentence comes right before it (so that "those troops" does not reach over it)."""
+
+    sentences: tuple[tuple[int, int], ...]
+    after_gap: tuple[bool, ...]
 
 
 class RelevanceFilter:
     def __init__(self, patterns: Patterns) -> None:
-        self.sides: dict[str, tuple[str, ...]] = {}
-        for code in ("RUS", "PRK"):
-            phrases = [p for a in patterns.actors if a.code == code for p in a.phrases]
-            self.sides[code] = _keys(phrases)
-        cues = {p.lower() for it in patterns.items for p in it.phrases} | {
-            f.lower() for t in patterns.triggers for f in t.forms if t.type != "use"}
-        stems = sorted({c.split()[0].split("-")[0] for c in cues if len(c) >= 3}, key=len, reverse=True)
-        self._cue = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")")
+        self.sides: dict[str, PhraseFinder] = {}
+        for code in PARTIES:
+            rules = [a for a in patterns.actors if a.code == code]
+            self.sides[code] = PhraseFinder([p for a in rules if not a.case_sensitive for p in a.phrases],
+                                            [p for a in rules if a.case_sensitive for p in a.phrases])
+        self.items = PhraseFinder([p for it in patterns.items for p in it.phrases])
 
     def __call__(self, text: str) -> bool:
+        return self.plan(text) is not None
+
+    def plan(self, text: str) -> Plan | None:
         if not text:
-            return False
+            return None
         low = text.lower()
-        for keys in self.sides.values():
-            if not any(k in low for k in keys):
-                return False
-        return self._cue.search(low) is not None
+        for side in self.sides.values():  # cheapest rejection first: one regex search per party
+            if not side.search(text, low):
+                return None
+        item_pos = self.items.positions(text, low)
+        if not item_pos:
+            return None
+        sentences = split_sentences(text)
+        kept: list[tuple[int, int]] = []
+        after_gap: list[bool] = []
+        k = 0
+        prev_index = -2
+        for n, (s, e) in enumerate(sentences):
+            while k < len(item_pos) and item_pos[k] < s:
+                k += 1
+            if k < len(item_pos) and item_pos[k] < e:
+                kept.append((s, e))
+                after_gap.append(n != prev_index + 1)
+                prev_index = n
+        start = next((i for i, (s, e) in enumerate(kept) if self._both(text, low, s, e)), None)
+        if start is None:
+            return None
+        return Plan(tuple(kept[start:]), (True,) + tuple(after_gap[start + 1:]))
+
+    def _both(self, text: str, low: str, start: int, end: int) -> bool:
+        return all(side.search_in(text, low, start, end) for side in self.sides.values())
