@@ -31,6 +31,7 @@ import structlog
 from worker.entries import Entry, page_text, parse_feed, with_text
 from worker.feeds import FeedConfig, FeedsWatcher
 from worker.fetch import PAGE_ACCEPT, FetchResult, Fetcher
+from worker.heartbeats import beat, instance_name
 from worker.jobs import enqueue_article, make_queue
 from worker.keys import Keys
 
@@ -215,8 +216,10 @@ class Poller:
     def run(self, stop: threading.Event) -> None:
         """Tick every ``tick_seconds`` until ``stop`` is set; a slow feed never delays the others."""
         log.info("poller_started", feeds=len(self.feeds), file=str(self.watcher.path))
+        name = instance_name("poller")
         while not stop.is_set():
             try:
+                beat(self.connection, self.keys, "poller", name)
                 self._launch_due()
             except redis.RedisError as exc:
                 log.warning("poller_tick_failed", error=str(exc))

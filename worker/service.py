@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,23 +27,14 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from worker.connection import EmbeddedRedis, connect, wait_for_redis
+from worker.heartbeats import instance_name
 from worker.jobs import make_queue
 from worker.keys import Keys
 from worker.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-HEARTBEAT_TTL = 30
 _TERMINAL = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
-
-
-def beat(connection: redis.Redis, keys: Keys, role: str, name: str) -> None:
-    """Mark a component alive for ``transferwatch health``."""
-    connection.set(keys.heartbeat(role, name), str(time.time()), ex=HEARTBEAT_TTL)
-
-
-def instance_name(role: str) -> str:
-    return f"{role}-{socket.gethostname()}-{os.getpid()}"
 
 
 def queue_is_drained(queue: Queue, job_ids: list[str]) -> bool:
@@ -173,7 +163,6 @@ class Service:
         self._install_signals()
         if not self._connect():
             return 1
-        name = instance_name("poller")
         poller = Poller(self.connection, self.keys, self.feeds_path)
         dispatcher = Dispatcher(self.connection, self.keys)
         threads = [
@@ -192,7 +181,6 @@ class Service:
         try:
             while not self.stop_event.wait(1.0):
                 self.pool.supervise()
-                beat(self.connection, self.keys, "poller", name)
                 for thread in threads:
                     if not thread.is_alive():
                         log.error("component_died", component=thread.name)

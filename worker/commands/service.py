@@ -146,6 +146,7 @@ def health(settings: Settings) -> None:
     import redis
     from rq import Worker
 
+    from worker.heartbeats import alive
     from worker.jobs import make_queue
 
     if not settings.redis_url:
@@ -157,7 +158,7 @@ def health(settings: Settings) -> None:
     except redis.RedisError as exc:
         click.echo(f"unhealthy: Redis at {settings.redis_url_redacted} does not answer: {exc}")
         sys.exit(1)
-    missing = [role for role in ("poller", "dispatch") if not next(connection.scan_iter(match=keys.heartbeat(role, "*"), count=1000), None)]
+    missing = [role for role in ("poller", "dispatch") if not alive(connection, keys, role)]
     if not Worker.all(queue=make_queue(connection, keys)):
         missing.append("worker")
     if missing:

@@ -1,0 +1,42 @@
+"""`transferwatch health` reflects what is actually running."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+
+def health(env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "worker", "health"], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_health_follows_the_service(service_env, redis_client, tmp_path):
+    before = health(service_env)
+    assert before.returncode == 1 and "no heartbeat" in before.stdout
+
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: down\n    url: http://127.0.0.1:9/rss.xml\n")
+    run = subprocess.Popen([sys.executable, "-m", "worker", "run", "--workers", "1", "--feeds", str(feeds)],
+                           env=service_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        result = health(service_env)
+        while result.returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the components register as they start; there is no single event to wait on
+            result = health(service_env)
+        assert result.returncode == 0, result.stdout
+        assert result.stdout.strip() == "healthy"
+    finally:
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == 0
+
+    after = health(service_env)
+    assert after.returncode == 1 and "worker" in after.stdout
+
+
+def test_health_without_redis_url_is_a_usage_error(service_env):
+    env = {k: v for k, v in service_env.items() if k != "REDIS_URL"}
+    result = health(env)
+    assert result.returncode == 2 and "REDIS_URL" in result.stderr
