@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from worker.extract._regex import trie_regex
+
 
 @dataclass(frozen=True)
 class Attribution:
@@ -17,8 +19,11 @@ class Attribution:
 
 class AttributionFinder:
     def __init__(self, speech: dict[str, Any]) -> None:
-        verbs = "|".join(sorted((re.escape(v) for v in speech["verbs"]), key=len, reverse=True))
-        acc = "|".join(sorted((re.escape(v) for v in speech["according"]), key=len, reverse=True))
+        verbs = trie_regex(speech["verbs"], space=r"\s+")
+        acc = trie_regex({a.lower() for a in speech["according"]}, space=r"\s+")
+        # cheap checks first: most sentences hold no reporting verb and no "according to"
+        self._any_verb = re.compile(rf"(?<!\w)(?:{verbs})(?!\w)")
+        self._any_according = re.compile(rf"(?<!\w)(?:{acc})(?!\w)")
         self._said = re.compile(
             rf"(?:^|[,;:]\s*|\bthat\s+)(?P<src>[^,;:()\"“”]{{2,90}}?)\s+(?:also\s+|has\s+|have\s+|had\s+|later\s+|further\s+)?"
             rf"(?P<verb>{verbs})\b")
@@ -29,8 +34,11 @@ class AttributionFinder:
 
     def find(self, sentence: str) -> list[Attribution]:
         out: list[Attribution] = []
-        for m in self._according.finditer(sentence):
-            out.append(Attribution(self._clean(m.group("src")), m.start(), m.end()))
+        if self._any_according.search(sentence.lower()):
+            for m in self._according.finditer(sentence):
+                out.append(Attribution(self._clean(m.group("src")), m.start(), m.end()))
+        if not self._any_verb.search(sentence):
+            return out
         for m in self._said.finditer(sentence):
             src = m.group("src").strip()
             words = src.split()

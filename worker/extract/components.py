@@ -42,7 +42,7 @@ _ABBREV = {"u.s", "u.n", "u.k", "e.u", "mr", "mrs", "ms", "dr", "gen", "lt", "co
            "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gov", "sen", "rep",
            "inc", "corp", "co", "ltd", "jr", "sr", "approx", "est", "d.p.r.k", "r.o.k", "p.m", "a.m", "fig"}
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'”’)\]]*$")
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -50,11 +50,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        before = text[max(start, m.start() - 12):m.start()]
-        word = _WORD_BEFORE.search(before)
-        if word and (word.group(1).lower() in _ABBREV or (len(word.group(1)) == 1 and word.group(1).isupper())):
-            continue
-        end = m.start()
+        if text[m.start()] in ".!?":
+            end = m.start() + 1
+            before = text[max(start, end - 12):end]
+            word = _WORD_BEFORE.search(before)
+            if word and (word.group(1).lower() in _ABBREV or (len(word.group(1)) == 1 and word.group(1).isupper())):
+                continue
+        else:
+            end = m.start()
         if text[start:end].strip():
             spans.append(_trim(text, start, end))
         start = m.end()

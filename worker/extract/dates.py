@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_CUES = ("since", "year", "between", "from")
+
+
 @dataclass(frozen=True)
 class DateMention:
     start: int
@@ -28,6 +32,9 @@ class DateFinder:
         self._period = re.compile(r"\b(?:(?P<rel>last|this)\s+year|(?:in|during|throughout)\s+(?P<year>(?:19|20)\d\d))\b", re.I)
 
     def find(self, text: str, published: date | None) -> list[DateMention]:
+        low = text.lower()
+        if not any(c in low for c in _CUES) and not _YEAR.search(low):
+            return []  # every pattern below needs one of these: skip the regexes
         out: list[DateMention] = []
         for rx, kind in ((self._since, "since"), (self._between, "since")):
             for m in rx.finditer(text):

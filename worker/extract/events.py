@@ -142,6 +142,8 @@ class EventBuilder:
                   published: date | None, seen_sources: list[str], previous: list[dict],
                   context: dict[tuple[str, str, str], str]) -> list[dict]:
         text = self._text[cs:ce]
+        if not previous and not any(a.label in PARTIES for a in m.get("actor", ())):
+            return []  # no party named and nothing to point back to: no event, whoever says what
         attributions = self.attributions.find(text)
         source = self._source(attributions, seen_sources)
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]

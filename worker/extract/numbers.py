@@ -75,7 +75,7 @@ class NumberParser:
         anchor_words = {w for phrase in (*nw.words, *nw.scales, *nw.vague) for w in re.split(r"[\s\-]+", phrase.lower())
                         if w and w not in _NOT_ANCHORS}
         # every figure holds a digit or one of these words: the full regex runs only near them
-        self._anchor = re.compile(r"\d|(?<![\w])(?:" + trie_regex(anchor_words) + r")(?![\w])")
+        self._anchor = re.compile(r"(?<![\w])(?:\d+|" + trie_regex(anchor_words) + r")(?![\w])")
         # how far before its first anchor a figure can begin: increment word, "between", qualifier
         self._reach = 16 + sum(max(map(len, ws), default=0) for ws in (nw.increment_before, nw.qualifiers, nw.vague))
         self._scale_re = re.compile(rf"\b({scale})\b", re.I)
