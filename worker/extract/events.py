@@ -17,7 +17,7 @@ from worker.extract._patterns import Patterns
 from worker.extract.attribution import Attribution, AttributionFinder, resolve
 from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_IDX, Mention
 from worker.extract.dates import DateFinder, DateMention
-from worker.extract.modifiers import categories, status_of
+from worker.extract.modifiers import categories, in_scope, status_of
 from worker.extract.numbers import NumberParser, Quantity
 
 PARTIES = ("RUS", "PRK")
@@ -164,17 +164,27 @@ class EventBuilder:
         terminators = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE"]
         breaks = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE" and _tok_text(lower, x, ts) in _CLAUSE_BREAKS]
         targets = _absorb_topics(self._attach(doc, text, cs, ts, te, items, m, lower), lower, ts, breaks)
-        mods = [x for x in m.get("modifier", []) if x.label != "TERMINATE"]
+        mods = _longest_modifiers([x for x in m.get("modifier", []) if x.label != "TERMINATE"])
         triggers = m.get("trigger", [])
         dates = self.dates.find(text, published)
         out: list[dict] = []
         for t in targets:
             t.cats = categories(mods, t.start, t.end, terminators, lower, ts)
+        main_at = ts
+        # what comes back ("in exchange for oil") is read after the main transfer of the sentence
+        targets = [t for t in targets if "RECIPROCAL" not in t.cats] + [t for t in targets if "RECIPROCAL" in t.cats]
+        for t in targets:
             if t.cats & {"CASUALTY", "HYPOTHETICAL"}:
                 continue
             if t.item.info.weak and t.qty is None:  # type: ignore[union-attr]
                 continue
             trig = self._trigger(t, triggers, breaks)
+            if "RECIPROCAL" in t.cats and inherited is None and out and _across(t, main_at, mods, terminators, lower, ts):
+                main = out[0]  # "X sent troops to Y in exchange for oil": the oil goes from Y to X
+                if main["category"] != t.item.label:
+                    out.append(self._event(t, trig, (main["recipient"], main["supplier"]), targets, dates, lower, ts,
+                                           cs, ce, text, source, breaks))
+                continue
             if trig is not None and any(min(trig.start, t.start) < b < max(trig.start, t.start) for b in breaks):
                 trig = None  # the only transfer word is in another clause
             if trig is None and inherited is None and t.item.label not in ("troops", "workers"):
@@ -187,6 +197,8 @@ class EventBuilder:
             if direction is None:
                 continue
             out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
+            if len(out) == 1:
+                main_at = t.item.start
         return _dedupe(out)
 
     # -- pieces ---------------------------------------------------------------------------------
@@ -550,6 +562,26 @@ def _absorb_topics(targets: list[Target], lower: list[str], ts: int, breaks: lis
         if not absorbed:
             out.append(t)
     return out
+
+
+def _across(t: Target, main_at: int, mods: list[Mention], terminators: list[int], lower: list[str], ts: int) -> bool:
+    """Is the reciprocity word that reaches ``t`` between it and the main transfer ("sent troops ... in
+    exchange for oil"), or does it open a phrase before the main clause ("In exchange for troops, X gave ...")?
+    Not when it closes a clause that holds both ("seeks jets and know-how from X in return")."""
+    for x in mods:
+        if x.label == "RECIPROCAL" and in_scope(x, t.start, t.end, terminators, lower, ts):
+            if (main_at < x.start) != (t.item.start < x.start):
+                return True
+            if x.start <= t.start and x.start <= main_at and "," in lower[t.end - ts:main_at - ts]:
+                return True
+    return False
+
+
+def _longest_modifiers(mods: list[Mention]) -> list[Mention]:
+    """Of two rules of one category on the same words, the longer reads them ("in exchange for"
+    reaches forward; "in exchange" alone reaches back)."""
+    return [x for x in mods if not any(o is not x and o.label == x.label and o.start <= x.start and x.end <= o.end
+                                       and o.end - o.start > x.end - x.start for o in mods)]
 
 
 def categories_cache(t: Target) -> set[str]:
