@@ -45,6 +45,8 @@ def check_invariants(text: str, events: list[dict]) -> None:
 @pytest.mark.parametrize("path", ARTICLES, ids=[p.stem for p in ARTICLES])
 def test_fixture_article(extractor: Extractor, path: Path) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
+    if case.get("known_weak"):  # a construction not read yet: recorded, not required
+        pytest.xfail(case["known_weak"])
     events = extractor.extract(case["text"], published=case.get("published"))
     check_invariants(case["text"], events)
     for exp in case["expected"]:
