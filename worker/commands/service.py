@@ -130,7 +130,8 @@ def dispatch(settings: Settings) -> None:
 
 
 @click.command("demo")
-@click.option("--workers", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="One worker replays the articles in published order, so the alerts read as a timeline.")
 @click.pass_obj
 def demo(settings: Settings, workers: int) -> None:
     """Replay bundled sample articles through the real pipeline from a local feed; print the alerts."""

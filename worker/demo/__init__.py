@@ -83,7 +83,7 @@ def _clear_prefix(connection, keys: Keys) -> None:
             connection.delete(*batch)
 
 
-def run_demo(settings: Settings, workers: int = 2) -> int:
+def run_demo(settings: Settings, workers: int = 1) -> int:
     from worker.service import Service
 
     connection, embedded = connect(settings)
