@@ -58,7 +58,8 @@ _ATTACH_GAP_OK = {"more", "additional", "other", "new", "heavy", "military", "mo
                   "”", "such", "of", "its", "their", "own", "older", "old", "used", "different", "various", "so-called"}
 _AFTER_NOUN_BEFORE = {"at", "numbering", "of", "totaling", "totalling", "totals", "reached", "reaching", "to", "was",
                       "is", "stood", "stands", "around", "about", "some", "roughly", "nearly", "over", "more", "than",
-                      "be", "are", "were", "number"}
+                      "be", "are", "were", "number", "numbered", "numbers", "totaled", "totalled", "reach", "reaches",
+                      "stand", "between"}
 _AFTER_NOUN_END = {",", ".", ";", ":", ")", "in", "so", "by", "according", "as", "and", "—", "–", "-", "'", "’", "\"", "”"}
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
@@ -94,6 +95,7 @@ class EventBuilder:
         self.not_before = set(patterns.numbers.not_before)
         self.units = {u.lower() for u in patterns.units}
         self.vague_needs_item = {v.lower() for v in patterns.numbers.vague_needs_item}
+        self._named_before: set[str] = set()
 
     # -- the document ---------------------------------------------------------------------------
     def __call__(self, doc: Doc, published: date | None) -> list[dict]:
@@ -117,18 +119,23 @@ class EventBuilder:
         previous: list[dict] = []
         context: dict[tuple[str, str, str], str] = {}
         gaps = doc.user_data.get(GAPS) or ()
+        named: set[str] = set()  # the parties named in the sentence before
         for cs, ce in sentences:
             if cs in gaps:
                 previous = []
+                named = set()
             ts = max(0, int(idx.searchsorted(cs, side="right")) - 1)
             te = int(idx.searchsorted(ce, side="left"))
             if te <= ts:
                 previous = []
+                named = set()
                 continue
             local = {k: v[bisect_left(starts[k], ts):bisect_left(starts[k], te)] for k, v in mentions.items()}
+            before, named = named, {a.label for a in local.get("actor", ()) if a.label in PARTIES}
             if not local.get("item"):
                 previous = []
                 continue
+            self._named_before = before
             found = self._sentence(doc, ts, te, cs, ce, local, published, seen_sources, previous, context)
             for ev in found:
                 context[(ev["category"], ev["supplier"], "SRC")] = ev["recipient"]
@@ -155,7 +162,7 @@ class EventBuilder:
         if not (codes >= set(PARTIES)):
             inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes)
             if inherited is None:
-                if not (codes & set(PARTIES)) or not context:
+                if not (codes & set(PARTIES)) or not (context or self._named_before - codes):
                     return []
                 use_context = True
         items = self._items(m, actors, lower, ts)
@@ -435,6 +442,13 @@ class EventBuilder:
             known = supplier or recipient
             role = "SRC" if supplier else "DST"
             other = context.get((t.item.label, known, role))
+            if other is None and trig is not None and trig.label in ("give", "receive", "motion") \
+                    and not (supplier and recipient) and codes <= set(PARTIES) \
+                    and t.item.label not in ("troops", "workers"):
+                # "Russia has turned to North Korea for help. Pyongyang has also supplied missiles.":
+                # the one party of the sentence before that is not named here
+                before = self._named_before - parties
+                other = before.pop() if len(before) == 1 else None
             if other is None or (supplier and recipient and recipient != other):
                 return None
             if role == "SRC":
@@ -458,6 +472,13 @@ class EventBuilder:
         i = a.start - ts
         # an adjective or name right before the item says where the item comes from
         after_trigger = trig is not None and a.start == trig.end
+        if a.end + 1 <= t.item.start <= a.end + 3 and _possessive(lower, a, ts) and not after_trigger \
+                and t.item.label in ("troops", "workers"):
+            # "North Korea's troops in Russia": whose people they are says where they come from
+            gap = lower[a.end + 1 - ts:t.item.start - ts]
+            if all(w in _ATTACH_GAP_OK or w in ("-", "special", "forces", "construction") for w in gap) \
+                    and not any(w in (",", "and", "or") for w in gap):
+                return ("SRC", 4.0)
         if a.end <= t.item.start and t.item.start - a.end <= (3 if a.info == "adj" else 0) \
                 and not _possessive(lower, a, ts) and not after_trigger:
             gap = lower[a.end - ts:t.item.start - ts]

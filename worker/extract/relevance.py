@@ -102,14 +102,30 @@ class RelevanceFilter:
         after_gap: list[bool] = []
         k = 0
         prev_index = -2
+        start: int | None = None
         for n, (s, e) in enumerate(sentences):
             while k < len(item_pos) and item_pos[k] < s:
                 k += 1
             if k < len(item_pos) and item_pos[k] < e:
+                gap = n != prev_index + 1
+                if start is None or gap:
+                    named = [c for c, side in self.sides.items() if side.search_in(text, low, s, e)]
+                    if start is None and len(named) == 2:
+                        start = len(kept)
+                    elif len(named) == 1 and n > 0 and gap:
+                        # one party here, the other in the sentence before (which names no item):
+                        # "Russia has turned to North Korea. Pyongyang has also supplied missiles."
+                        ps, pe = sentences[n - 1]
+                        other = next(c for c in PARTIES if c != named[0])
+                        if self.sides[other].search_in(text, low, ps, pe):
+                            if start is None:
+                                start = len(kept)
+                            kept.append((ps, pe))
+                            after_gap.append(n - 1 != prev_index + 1)
+                            gap = False
                 kept.append((s, e))
-                after_gap.append(n != prev_index + 1)
+                after_gap.append(gap)
                 prev_index = n
-        start = next((i for i, (s, e) in enumerate(kept) if self._both(text, low, s, e)), None)
         if start is None:
             return None
         return Plan(tuple(kept[start:]), (True,) + tuple(after_gap[start + 1:]))
