@@ -150,8 +150,54 @@ class LexiconMatcher:
             ms = [Mention(kind, label, s, e, idx[s], idx[e - 1] + length[e - 1], info) for s, e, label, info in matches]
             ms.sort(key=lambda m: (m.start, m.end))
             out[kind] = ms
+        if any(m.label == "PRK" and m.end - m.start == 1 and doc[m.start].text == "Kim" for m in out["actor"]):
+            out["actor"] = _korean_kims(doc, out["actor"])
         doc.user_data[MENTIONS] = out
         return doc
+
+
+# given names after "Kim" that are North Korea's ruling family (Kim Jong Un, Kim Yo Jong, Kim Il Sung)
+_PRK_GIVEN = {"jong", "jong-un", "jong-il", "yo", "yo-jong", "il", "il-sung"}
+_TITLES = {"minister", "ambassador", "professor", "prof", "analyst", "lawmaker", "spokesman", "spokeswoman",
+           "spokesperson", "mr", "mr.", "ms", "ms.", "dr", "dr.", "adviser", "advisor", "director", "researcher",
+           "president", "chairman", "representative", "rep.", "deputy", "secretary", "commissioner", "envoy",
+           "official", "general", "gen.", "admiral", "chief", "governor", "mayor", "senator", "speaker"}
+
+
+def _korean_kims(doc: Doc, actors: list[Mention]) -> list[Mention]:
+    """"Kim" alone is North Korea's leader, except a South Korean (or other) Kim: one with a title
+    before ("Defence Minister Kim Yong-hyun"), "South Korea's Kim", a given name other than the ruling
+    family's after it ("Kim Sung-han"), or a bare "Kim" whose last full name was such a Kim."""
+    out: list[Mention] = []
+    other_kim = False  # the last Kim named in full was not North Korea's
+    n = len(doc)
+    for m in actors:
+        if m.label == "PRK" and m.end - m.start > 1 and doc[m.start].text == "Kim":
+            other_kim = False  # "Kim Jong Un"
+        if not (m.label == "PRK" and m.end - m.start == 1 and doc[m.start].text == "Kim"):
+            out.append(m)
+            continue
+        i = m.start
+        nxt = doc[i + 1].text if i + 1 < n else ""
+        given = nxt[:1].isupper() and nxt[:1].isalpha()
+        before = [t.lower_ for t in doc[max(0, i - 4):i]]
+        north = "north" in before or "pyongyang" in before or "dprk" in before
+        titled = bool(before) and before[-1] in _TITLES and not north
+        southern = ("south" in before or "seoul" in before) and not north
+        if given and nxt.lower() not in _PRK_GIVEN:
+            other_kim = True
+            continue
+        if titled or southern:
+            other_kim = bool(given) or other_kim or True
+            continue
+        if given:  # "Kim Yo Jong"
+            other_kim = False
+            out.append(m)
+            continue
+        if other_kim:
+            continue
+        out.append(m)
+    return out
 
 
 def _longest(matches: list) -> list:

@@ -154,7 +154,7 @@ class EventBuilder:
         attributions = self.attributions.find(text)
         source = self._source(attributions, seen_sources)
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
-        actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce)]
+        actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce, cs)]
         codes = {a.label for a in actors}
         inherited: tuple[str, str] | None = None
         lower = self._lower(doc, ts, te)
@@ -229,12 +229,14 @@ class EventBuilder:
         return src
 
     @staticmethod
-    def _excluded(a: Mention, excluded: list, sentence_end: int) -> bool:
+    def _excluded(a: Mention, excluded: list, sentence_end: int, sentence_start: int = -1) -> bool:
         for s, e, _att in excluded:
             if s <= a.cstart and a.cend <= e:
                 if a.label not in PARTIES:
                     return True
-                trailing = sentence_end - e < 40
+                # ", a Moscow official said." closes the sentence; "Moscow said it would ..." opens it and
+                # the speaker is the subject of what follows
+                trailing = sentence_end - e < 40 and not (s == sentence_start and a.info == "name")
                 if a.info == "adj" or trailing or _is_possessive_context(a, s, e):
                     return True
         return False

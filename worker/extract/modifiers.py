@@ -19,6 +19,8 @@ def in_scope(mod: Mention, t_start: int, t_end: int, terminators: Sequence[int],
         return False
     if rule.literal == "more" and mod.end - base < len(lower) and lower[mod.end - base] == "than":
         return False
+    if rule.literal.endswith(" no") and mod.end - base < len(lower) and lower[mod.end - base] in ("fewer", "more", "less"):
+        return False  # "sent no fewer than 10,000": a figure, not a negation
     limit = rule.max_scope
     if mod.start < t_end and t_start < mod.end:  # inside the target ("3,000 more troops")
         return True
