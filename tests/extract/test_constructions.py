@@ -47,3 +47,15 @@ def test_south_korean_kim_is_not_north_korea(ex: Extractor, text: str) -> None:
 ])
 def test_north_korean_kim(ex: Extractor, text: str) -> None:
     assert ex.extract(text, published="2024-11-20")
+
+
+@pytest.mark.parametrize("text,source", [
+    ("North Korea denied it had sent any artillery shells to Russia, calling the reports a fabrication by Washington.",
+     None),
+    ("Washington estimates that North Korea has shipped more than a million shells to Russia, a State Department "
+     "spokesman said.", "State Department spokesman"),
+    ("North Korea has sent 10,000 troops to Russia, the Pentagon said.", "Pentagon"),
+])
+def test_attribution(ex: Extractor, text: str, source) -> None:
+    (ev,) = ex.extract(text, published="2024-11-20")
+    assert ev["attribution"] == source

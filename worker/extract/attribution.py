@@ -10,6 +10,9 @@ from typing import Any
 from worker.extract._regex import trie_regex
 
 
+_NOT_LAST = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "of", "to", "and", "or"}
+
+
 @dataclass(frozen=True)
 class Attribution:
     source: str | None
@@ -46,6 +49,8 @@ class AttributionFinder:
                 continue
             if re.search(r"\b(?:has|have|had|will|would|could|may|might)\b", src, re.I) and len(words) > 3:
                 continue
+            if re.match(r"[a-z]+ing\b", src) or words[-1].lower() in _NOT_LAST:
+                continue  # "..., calling the reports a fabrication": a participle clause, not a speaker
             out.append(Attribution(self._clean(src), m.start("src"), m.end("verb")))
         return out
 

@@ -152,7 +152,7 @@ class EventBuilder:
         if not previous and not any(a.label in PARTIES for a in m.get("actor", ())):
             return []  # no party named and nothing to point back to: no event, whoever says what
         attributions = self.attributions.find(text)
-        source = self._source(attributions, seen_sources)
+        source = self._source(attributions, seen_sources, len(text.rstrip(" .\"'”’")))
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
         actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce, cs)]
         codes = {a.label for a in actors}
@@ -216,8 +216,13 @@ class EventBuilder:
         low, idx, ln = self._low, self._idx_list[ts:te], self._len_list[ts:te]
         return [low[i:i + n] for i, n in zip(idx, ln)]
 
-    def _source(self, attributions: list[Attribution], seen: list[str]) -> str | None:
+    def _source(self, attributions: list[Attribution], seen: list[str], length: int = 0) -> str | None:
         src = None
+        closing = [a for a in attributions if a.source and a.start > 0 and length - a.end <= 3]
+        if closing and any(a.start == 0 for a in attributions):
+            # "Washington estimates that ..., a State Department spokesman said.": the closing clause
+            # names who speaks for the whole sentence
+            attributions = closing
         for a in sorted(attributions, key=lambda a: a.start):
             if a.source:
                 src = a.source
