@@ -165,6 +165,7 @@ class Service:
             return 1
         poller = Poller(self.connection, self.keys, self.feeds_path)
         dispatcher = Dispatcher(self.connection, self.keys)
+        failed = False
         threads = [
             threading.Thread(target=poller.run, args=(self.stop_event,), name="poller", daemon=True),
             threading.Thread(target=dispatcher.run, args=(self.stop_event,), name="dispatch", daemon=True),
@@ -184,14 +185,17 @@ class Service:
                 for thread in threads:
                     if not thread.is_alive():
                         log.error("component_died", component=thread.name)
+                        failed = True
                         self.stop_event.set()
         finally:
             self.stop_event.set()
             for thread in threads:
                 thread.join(timeout=30)
+            poller.close()
+            dispatcher.close()
             self._shutdown()
         log.info("service_stopped")
-        return 0
+        return 1 if failed else 0
 
     def run_once(self, timeout: float = 3600.0) -> int:
         """Poll due feeds once, process every queued article, deliver every alert, then stop."""
