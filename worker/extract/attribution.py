@@ -10,6 +10,13 @@ from typing import Any
 from worker.extract._regex import trie_regex
 
 
+# compiled once here: ``re.search(pattern_string, ...)`` pays a cache lookup on every call
+_ENDS_LIKE_CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|being|it|which|who)$", re.I)
+_HAS_AUXILIARY = re.compile(r"\b(?:has|have|had|will|would|could|may|might)\b", re.I)
+_PARTICIPLE = re.compile(r"[a-z]+ing\b")
+_TRAILING_TIME = re.compile(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$")
+_TRAILING_WORD = re.compile(r"\s+(?:on|last|this)\s+\w+$")
+
 _NOT_LAST = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "of", "to", "and", "or"}
 
 
@@ -45,18 +52,18 @@ class AttributionFinder:
         for m in self._said.finditer(sentence):
             src = m.group("src").strip()
             words = src.split()
-            if len(words) > 10 or re.search(r"\b(?:is|are|was|were|be|been|being|it|which|who)$", src, re.I):
+            if len(words) > 10 or _ENDS_LIKE_CLAUSE.search(src):
                 continue
-            if re.search(r"\b(?:has|have|had|will|would|could|may|might)\b", src, re.I) and len(words) > 3:
+            if len(words) > 3 and _HAS_AUXILIARY.search(src):
                 continue
-            if re.match(r"[a-z]+ing\b", src) or words[-1].lower() in _NOT_LAST:
+            if _PARTICIPLE.match(src) or words[-1].lower() in _NOT_LAST:
                 continue  # "..., calling the reports a fabrication": a participle clause, not a speaker
             out.append(Attribution(self._clean(src), m.start("src"), m.end("verb")))
         return out
 
     def _clean(self, src: str) -> str | None:
-        src = re.sub(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$", "", src.strip())
-        src = re.sub(r"\s+(?:on|last|this)\s+\w+$", "", src)
+        src = _TRAILING_TIME.sub("", src.strip())
+        src = _TRAILING_WORD.sub("", src)
         src = src.strip(" '\"‘’“”")
         for p in self.prefixes:
             if src.startswith(p) and len(src) > len(p):

@@ -23,8 +23,12 @@ GAPS = "tw_gaps"  # doc-text offsets of sentences that follow a sentence left ou
 TEXT = "tw_text"  # the doc's text, set by whoever made the doc (doc.text re-joins every token)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)
 class Mention:
+    """One rule match. Treated as immutable; not ``frozen`` only because a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__`` (several times slower), and the
+    lexicon builds thousands of these per batch."""
+
     kind: str  # "actor" | "item" | "trigger" | "modifier" | "ignore"
     label: str  # actor code, item category, trigger type, modifier category
     start: int  # token offsets
@@ -131,13 +135,15 @@ class LexiconMatcher:
             add("trigger", t.type, t.forms, t)
         for m in patterns.modifiers:
             add("modifier", m.category, [m.literal], m)
-        self._ids = {nlp.vocab.strings[k]: k for k in self.info}
+        # match id -> (kind, label, info), so that each match costs one dict lookup
+        self._by_id = {nlp.vocab.strings[k]: v for k, v in self.info.items()}
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[str, list] = {"actor": [], "item": [], "ignore": [], "unit": [], "trigger": [], "modifier": []}
+        by_id = self._by_id
         for matcher in (self.lower, self.exact):
             for match_id, s, e in matcher(doc):
-                kind, label, info = self.info[self._ids[match_id]]
+                kind, label, info = by_id[match_id]
                 found[kind].append((s, e, label, info))
         out: dict[str, list[Mention]] = {}
         idx = doc.user_data.get(TOKEN_IDX)

@@ -61,6 +61,8 @@ _AFTER_NOUN_BEFORE = {"at", "numbering", "of", "totaling", "totalling", "totals"
                       "be", "are", "were", "number", "numbered", "numbers", "totaled", "totalled", "reach", "reaches",
                       "stand", "between"}
 _AFTER_NOUN_END = {",", ".", ";", ":", ")", "in", "so", "by", "according", "as", "and", "—", "–", "-", "'", "’", "\"", "”"}
+_WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every figure
+_PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
 
@@ -353,7 +355,7 @@ class EventBuilder:
                     return None
                 k += 1
                 continue
-            if k - qe < 2 and re.fullmatch(r"[a-z][a-z\-]*", w) and w not in ("and", "or", "in", "to", "from", "by", "at",
+            if k - qe < 2 and _WORD.fullmatch(w) and w not in ("and", "or", "in", "to", "from", "by", "at",
                                                                               "for", "with", "that", "which", "were",
                                                                               "was", "have", "had", "has", "are", "is"):
                 k += 1
@@ -535,7 +537,7 @@ class EventBuilder:
             has_since = any(d.kind == "since" for d in dates)
             clause_qty = any(
                 o.qty is not None and not o.implicit and not o.qty.increment and (
-                    o.qty.qualifier != "vague" or re.search(r"\b(?:has|have|had)\b", clause))
+                    o.qty.qualifier != "vague" or _PERFECT.search(clause))
                 and (lo <= o.start < hi) and not (set(categories_cache(o)) & {"CASUALTY", "HYPOTHETICAL"})
                 for o in targets)
             if explicit_total or has_since:

@@ -41,6 +41,11 @@ def _alt(words) -> str:
     return trie_regex({w.lower() for w in words}, space=r"[\s\-]+")
 
 
+# compiled once: figures are read thousands of times per batch
+_LEADING_DIGITS = re.compile(r"[\d,]+(?:\.\d+)?")
+_SPACE_OR_HYPHEN = re.compile(r"[\s\-]+")
+_YEAR = re.compile(r"\d{4}")
+
 _NOT_ANCHORS = {"a", "an", "of", "the", "to", "than", "as", "up", "no", "more", "at", "in"}
 
 
@@ -88,7 +93,7 @@ class NumberParser:
             return None
         if s in ("a dozen",):
             return 12.0
-        m = re.match(r"[\d,]+(?:\.\d+)?", s)
+        m = _LEADING_DIGITS.match(s)
         if m:
             try:
                 base = float(m.group(0).replace(",", ""))
@@ -97,7 +102,7 @@ class NumberParser:
             rest = s[m.end():]
         else:
             base, rest = 0.0, s
-            words = re.split(r"[\s\-]+", s)
+            words = _SPACE_OR_HYPHEN.split(s)
             i = 0
             while i < len(words) and words[i] in self.nw.words:
                 base += self.nw.words[words[i]]
@@ -137,7 +142,7 @@ class NumberParser:
 
     def _read(self, m: re.Match, text: str) -> Quantity | None:
         qual_word = (m.group("qual") or "").strip().lower()
-        qual_word = re.sub(r"[\s\-]+", " ", qual_word)
+        qual_word = _SPACE_OR_HYPHEN.sub(" ", qual_word)
         increment = bool(m.group("incb") or m.group("inca"))
         total = bool(m.group("tot"))
         whole = text[m.start():m.end()]  # as written (m may have run on the lower-cased text)
@@ -145,7 +150,7 @@ class NumberParser:
         start = m.start() + (len(whole) - len(whole.lstrip()))
         end = start + len(span_text)
         if m.group("vague"):
-            key = re.sub(r"[\s\-]+", " ", m.group("vague").lower())
+            key = _SPACE_OR_HYPHEN.sub(" ", m.group("vague").lower())
             return Quantity(start, end, None, float(self.nw.vague[key]), None, "vague", span_text,
                             increment=increment, total=total, vague=True)
         n1 = m.group("n1")
@@ -179,4 +184,4 @@ class NumberParser:
 
     def is_year(self, q: Quantity) -> bool:
         return (q.qualifier == "exact" and q.value is not None and 1900 <= q.value <= 2100
-                and re.fullmatch(r"\d{4}", q.text) is not None)
+                and _YEAR.fullmatch(q.text) is not None)
