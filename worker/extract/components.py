@@ -7,6 +7,7 @@ Both work from the rule data in ``patterns/`` and leave plain ``Mention`` record
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -92,8 +93,9 @@ class RuleSentencizer:
             doc[0].is_sent_start = True
         idx = doc.to_array("IDX")
         doc.user_data[TOKEN_IDX] = idx
+        starts = idx.tolist()  # bisect on a list: far cheaper than numpy per scalar
         for s, _e in spans[1:]:
-            i = int(idx.searchsorted(s, side="right")) - 1
+            i = bisect_right(starts, s) - 1
             if i > 0:
                 doc[i].is_sent_start = True
         return doc
