@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from operator import itemgetter
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -42,6 +43,8 @@ class Mention:
     def text_len(self) -> int:
         return self.cend - self.cstart
 
+
+_START_END = itemgetter(0, 1)
 
 _ABBREV = {"u.s", "u.n", "u.k", "e.u", "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "sgt", "st", "no", "vs",
            "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gov", "sen", "rep",
@@ -155,9 +158,9 @@ class LexiconMatcher:
         for kind, matches in found.items():
             if kind in ("actor", "item", "ignore", "trigger"):
                 matches = _longest(matches)
-            ms = [Mention(kind, label, s, e, idx[s], idx[e - 1] + length[e - 1], info) for s, e, label, info in matches]
-            ms.sort(key=lambda m: (m.start, m.end))
-            out[kind] = ms
+            matches = sorted(matches, key=_START_END)  # stable, as sorting the Mentions by (start, end) was
+            out[kind] = [Mention(kind, label, s, e, idx[s], idx[e - 1] + length[e - 1], info)
+                         for s, e, label, info in matches]
         if any(m.label == "PRK" and m.end - m.start == 1 and doc[m.start].text == "Kim" for m in out["actor"]):
             out["actor"] = _korean_kims(doc, out["actor"])
         doc.user_data[MENTIONS] = out
@@ -214,7 +217,7 @@ def _longest(matches: list) -> list:
     taken: set[int] = set()
     out = []
     for s, e, label, info in matches:
-        if any(i in taken for i in range(s, e)):
+        if not taken.isdisjoint(range(s, e)):  # one C-level check, not a generator per match
             continue
         taken.update(range(s, e))
         out.append((s, e, label, info))
