@@ -50,7 +50,10 @@ _ABBREV = {"u.s", "u.n", "u.k", "e.u", "mr", "mrs", "ms", "dr", "gen", "lt", "co
            "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gov", "sen", "rep",
            "inc", "corp", "co", "ltd", "jr", "sr", "approx", "est", "d.p.r.k", "r.o.k", "p.m", "a.m", "fig"}
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'”’)\]]*$")
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
+# end punctuation, closing quotes, space and a capital next; or a blank line. Written to open with one
+# character class (the lookbehinds tell the branches apart) so that ``re`` skips ahead to candidate
+# characters in C instead of trying both branches at every position: twice as fast, same matches.
+_BOUNDARY = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|(?<=\n)\s*\n)")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -60,8 +63,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         if text[m.start()] in ".!?":
             end = m.start() + 1
-            before = text[max(start, end - 12):end]
-            word = _WORD_BEFORE.search(before)
+            word = _WORD_BEFORE.search(text, max(start, end - 12), end)  # the 12 characters before, unsliced
             if word and (word.group(1).lower() in _ABBREV or (len(word.group(1)) == 1 and word.group(1).isupper())):
                 continue
         else:
