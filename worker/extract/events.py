@@ -116,6 +116,8 @@ class EventBuilder:
         self._low = low if len(low) == len(self._text) else None
         self._len_list = doc.to_array("LENGTH").tolist()
         self._idx_list = idx_list = idx.tolist()  # bisect on a list: far cheaper than numpy per scalar
+        # lower-cased token texts of the whole doc, sliced per sentence by ``_lower``
+        self._low_tokens = None if self._low is None else [low[i:i + n] for i, n in zip(idx_list, self._len_list)]
         events: list[dict] = []
         seen_sources: list[str] = []
         previous: list[dict] = []
@@ -215,8 +217,7 @@ class EventBuilder:
         """Lower-cased token texts of a sentence, sliced from the text (no Token objects)."""
         if self._low is None:
             return [t.lower_ for t in doc[ts:te]]
-        low, idx, ln = self._low, self._idx_list[ts:te], self._len_list[ts:te]
-        return [low[i:i + n] for i, n in zip(idx, ln)]
+        return self._low_tokens[ts:te]
 
     def _source(self, attributions: list[Attribution], seen: list[str], length: int = 0) -> str | None:
         src = None
@@ -380,18 +381,20 @@ class EventBuilder:
     @staticmethod
     def _trigger(t: Target, triggers: list[Mention], breaks: list[int]) -> Mention | None:
         best, best_d = None, 1e9
+        item = t.item
+        t_start, t_end = t.start, t.end  # properties: read once, not per trigger
         for tr in triggers:
-            if tr.start >= t.item.start and tr.end <= t.item.end:
+            if tr.start >= item.start and tr.end <= item.end:
                 continue
-            if t.item.label in tr.info.not_for:  # type: ignore[union-attr]
+            if item.label in tr.info.not_for:  # type: ignore[union-attr]
                 continue
-            if tr.end <= t.start:
-                d = t.start - tr.end
-            elif tr.start >= t.end:
-                d = (tr.start - t.end) * 1.3
+            if tr.end <= t_start:
+                d = t_start - tr.end
+            elif tr.start >= t_end:
+                d = (tr.start - t_end) * 1.3
             else:
                 d = 0
-            lo, hi = sorted((tr.start, t.start))
+            lo, hi = sorted((tr.start, t_start))
             if any(lo < b < hi for b in breaks):
                 d += 30
             if d < best_d:
