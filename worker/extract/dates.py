@@ -36,7 +36,13 @@ class DateFinder:
         if not any(c in low for c in _CUES) and not _YEAR.search(low):
             return []  # every pattern below needs one of these: skip the regexes
         out: list[DateMention] = []
-        for rx, kind in ((self._since, "since"), (self._between, "since")):
+        # in ASCII text, a case-insensitive match of "since" (or "between"/"from") shows in the
+        # lower-cased text; skip the costly regex when its word is absent (outside ASCII, re.I
+        # folds more than ``str.lower``: always run it)
+        ascii_text = text.isascii()
+        for rx, kind, words in ((self._since, "since", ("since",)), (self._between, "since", ("between", "from"))):
+            if ascii_text and not any(w in low for w in words):
+                continue
             for m in rx.finditer(text):
                 v = self._resolve(m, published)
                 if v:

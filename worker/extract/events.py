@@ -177,7 +177,7 @@ class EventBuilder:
         targets = _absorb_topics(self._attach(doc, text, cs, ts, te, items, m, lower), lower, ts, breaks)
         mods = _longest_modifiers([x for x in m.get("modifier", []) if x.label != "TERMINATE"])
         triggers = m.get("trigger", [])
-        dates = self.dates.find(text, published)
+        dates: list[DateMention] | None = None  # read on the first event only: most targets yield none
         out: list[dict] = []
         for t in targets:
             t.cats = categories(mods, t.start, t.end, terminators, lower, ts)
@@ -193,6 +193,8 @@ class EventBuilder:
             if "RECIPROCAL" in t.cats and inherited is None and out and _across(t, main_at, mods, terminators, lower, ts):
                 main = out[0]  # "X sent troops to Y in exchange for oil": the oil goes from Y to X
                 if main["category"] != t.item.label:
+                    if dates is None:
+                        dates = self.dates.find(text, published)
                     out.append(self._event(t, trig, (main["recipient"], main["supplier"]), targets, dates, lower, ts,
                                            cs, ce, text, source, breaks))
                 continue
@@ -207,6 +209,8 @@ class EventBuilder:
                                             context if use_context else None, [x.item.start for x in targets])
             if direction is None:
                 continue
+            if dates is None:
+                dates = self.dates.find(text, published)
             out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
             if len(out) == 1:
                 main_at = t.item.start
