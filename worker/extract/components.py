@@ -21,6 +21,7 @@ from worker.extract._patterns import Patterns, load_patterns
 MENTIONS = "tw_mentions"
 SENTENCES = "tw_sentences"
 TOKEN_IDX = "tw_token_idx"
+TOKEN_SPANS = "tw_token_spans"  # (character offsets, lengths) of the tokens as lists, for the event builder
 GAPS = "tw_gaps"  # doc-text offsets of sentences that follow a sentence left out of the doc
 TEXT = "tw_text"  # the doc's text, set by whoever made the doc (doc.text re-joins every token)
 
@@ -157,6 +158,7 @@ class LexiconMatcher:
         if idx is None:
             idx = doc.to_array("IDX")
         idx, length = idx.tolist(), doc.to_array("LENGTH").tolist()
+        doc.user_data[TOKEN_SPANS] = (idx, length)
         for kind, matches in found.items():
             if kind in ("actor", "item", "ignore", "trigger"):
                 matches = _longest(matches)

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from worker.extract._patterns import Patterns
 from worker.extract.attribution import Attribution, AttributionFinder, resolve
-from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_IDX, Mention
+from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_IDX, TOKEN_SPANS, Mention
 from worker.extract.dates import DateFinder, DateMention
 from worker.extract.modifiers import categories, in_scope, status_of
 from worker.extract.numbers import NumberParser, Quantity
@@ -114,8 +114,11 @@ class EventBuilder:
         self._text = doc.user_data.get(TEXT) or doc.text
         low = self._text.lower()
         self._low = low if len(low) == len(self._text) else None
-        self._len_list = doc.to_array("LENGTH").tolist()
-        self._idx_list = idx_list = idx.tolist()  # bisect on a list: far cheaper than numpy per scalar
+        token_spans = doc.user_data.get(TOKEN_SPANS)  # left by the lexicon, which needs them too
+        if token_spans is None:
+            token_spans = idx.tolist(), doc.to_array("LENGTH").tolist()
+        idx_list, self._len_list = token_spans
+        self._idx_list = idx_list  # bisect on a list: far cheaper than numpy per scalar
         # lower-cased token texts of the whole doc, sliced per sentence by ``_lower``
         self._low_tokens = None if self._low is None else [low[i:i + n] for i, n in zip(idx_list, self._len_list)]
         events: list[dict] = []
