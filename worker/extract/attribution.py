@@ -20,7 +20,7 @@ _TRAILING_WORD = re.compile(r"\s+(?:on|last|this)\s+\w+$")
 _NOT_LAST = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "of", "to", "and", "or"}
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)  # immutable by convention; not frozen: see ``Mention``
 class Attribution:
     source: str | None
     start: int  # the reporting clause, in sentence offsets; its actors are not parties to the transfer

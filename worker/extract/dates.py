@@ -12,7 +12,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _CUES = ("since", "year", "between", "from")
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)  # immutable by convention; not frozen: see ``Mention``
 class DateMention:
     start: int
     end: int

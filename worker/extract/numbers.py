@@ -10,7 +10,7 @@ from worker.extract._patterns import NumberWords
 from worker.extract._regex import trie_regex
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True, slots=True)  # immutable by convention; not frozen: see ``Mention``
 class Quantity:
     start: int
     end: int
