@@ -538,21 +538,20 @@ class EventBuilder:
             qty = None
         lo = max([b for b in breaks if b <= t.start], default=ts)
         hi = min([b for b in breaks if b >= t.end], default=len(lower) + ts)
-        clause = " ".join(lower[lo - ts:hi - ts])
         mode = "unspecified"
         if (qty is not None and qty.increment) or "INCREMENT" in t.cats:
             mode = "additional"
         elif ttype != "use" and "PERIOD" not in t.cats:
             explicit_total = (qty is not None and qty.total) or "TOTAL" in t.cats
             has_since = any(d.kind == "since" for d in dates)
-            clause_qty = any(
-                o.qty is not None and not o.implicit and not o.qty.increment and (
-                    o.qty.qualifier != "vague" or _PERFECT.search(clause))
-                and (lo <= o.start < hi) and not (set(categories_cache(o)) & {"CASUALTY", "HYPOTHETICAL"})
-                for o in targets)
             if explicit_total or has_since:
                 mode = "total"
-            elif clause_qty and status not in ("planned", "denied") and ttype != "use":
+            elif status not in ("planned", "denied") and ttype != "use" and any(
+                    # a figure in the clause (the clause text is joined only for a vague one)
+                    o.qty is not None and not o.implicit and not o.qty.increment and (
+                        o.qty.qualifier != "vague" or _PERFECT.search(" ".join(lower[lo - ts:hi - ts])))
+                    and (lo <= o.start < hi) and not (set(categories_cache(o)) & {"CASUALTY", "HYPOTHETICAL"})
+                    for o in targets):
                 mode = "total"
         since = None
         if mode == "total":
