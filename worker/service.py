@@ -22,6 +22,7 @@ from pathlib import Path
 import redis
 import structlog
 from rq import Queue
+from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
@@ -31,16 +32,20 @@ from worker.heartbeats import instance_name
 from worker.jobs import make_queue
 from worker.keys import Keys
 from worker.settings import Settings
+from worker.workers import recover_jobs_of, release_stranded_jobs
 
 log = structlog.get_logger(__name__)
 
+RELEASE_EVERY_SECONDS = 5.0
 _TERMINAL = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 def queue_is_drained(queue: Queue, job_ids: list[str]) -> bool:
-    """True when every given job is finished for good and nothing is queued, running or awaiting retry."""
+    """True when every given job is finished for good and nothing is queued, taken, running or awaiting retry."""
     if queue.count or StartedJobRegistry(queue=queue).count or ScheduledJobRegistry(queue=queue).count:
         return False
+    if queue.connection.llen(IntermediateQueue.get_intermediate_queue_key(queue.key)):
+        return False  # taken by a worker, not yet registered as started (or stranded: see release_stranded_jobs)
     for job in Job.fetch_many(job_ids, connection=queue.connection, serializer=JSONSerializer):
         if job is not None and job.get_status(refresh=False) not in _TERMINAL:
             return False
@@ -58,6 +63,7 @@ class WorkerPool:
     procs: list[subprocess.Popen] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     _spawned: int = 0
+    _next_release: float = 0.0
 
     def _spawn(self) -> tuple[subprocess.Popen, str]:
         self._spawned += 1
@@ -77,8 +83,7 @@ class WorkerPool:
         log.info("workers_started", count=self.size, pids=[p.pid for p in self.procs])
 
     def supervise(self) -> None:
-        from worker.workers import recover_jobs_of
-
+        """Restart dead workers, recovering their jobs; every few seconds, put back jobs taken but never started."""
         for i, proc in enumerate(self.procs):
             code = proc.poll()
             if code is not None:
@@ -88,6 +93,12 @@ class WorkerPool:
                 except redis.RedisError as exc:
                     log.warning("job_recovery_failed", worker=self.names[i], error=str(exc))
                 self.procs[i], self.names[i] = self._spawn()
+        if time.monotonic() >= self._next_release:
+            self._next_release = time.monotonic() + RELEASE_EVERY_SECONDS
+            try:
+                release_stranded_jobs(self.connection, self.keys)
+            except redis.RedisError as exc:
+                log.warning("job_recovery_failed", error=str(exc))
 
     def stop(self, timeout: float = 60.0) -> None:
         """Warm stop: SIGTERM lets each worker finish its job; stragglers are killed after ``timeout``."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import redis
 import structlog
+from rq.utils import now as time_now
+from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
@@ -27,8 +29,38 @@ from worker.keys import Keys
 log = structlog.get_logger(__name__)
 
 
+STOP_CHECK_SECONDS = 1  # how long one wait for a job lasts before the stop flag is looked at again
+STRANDED_AFTER_SECONDS = 10.0  # a live worker registers the job it took within milliseconds
+
+
 class ArticleWorker(SimpleWorker):
     """Runs article jobs in its own process: no fork per job, pipeline loaded once."""
+
+    def _shutdown(self) -> None:
+        """Warm stop: finish what is in hand, take nothing new; never raise mid-dequeue (see module doc).
+
+        Runs in a signal handler, so it only sets a flag: a Redis call here could
+        wait on a connection-pool lock the interrupted code holds.
+        """
+        self._stop_requested = True
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None):
+        """Wait for a job in slices of ``STOP_CHECK_SECONDS``; ``None`` once a stop is requested or idle too long.
+
+        ``timeout=None`` is RQ's burst mode (take a job if there is one, never
+        wait), passed through unchanged.
+        """
+        if timeout is None:
+            return None if self._stop_requested else super().dequeue_job_and_maintain_ttl(None, max_idle_time)
+        waited = 0
+        while not self._stop_requested:
+            if max_idle_time is not None and waited >= max_idle_time:
+                return None
+            result = super().dequeue_job_and_maintain_ttl(STOP_CHECK_SECONDS, max_idle_time=STOP_CHECK_SECONDS)
+            if result is not None:
+                return result
+            waited += STOP_CHECK_SECONDS
+        return None
 
 
 def recover_jobs_of(connection: redis.Redis, keys: Keys, worker_name: str) -> list[str]:
@@ -48,3 +80,33 @@ def recover_jobs_of(connection: redis.Redis, keys: Keys, worker_name: str) -> li
         registry.cleanup()
         log.warning("jobs_recovered_from_dead_worker", worker=worker_name, jobs=recovered)
     return recovered
+
+
+def release_stranded_jobs(connection: redis.Redis, keys: Keys, older_than: float = STRANDED_AFTER_SECONDS) -> list[str]:
+    """Put back on the queue the jobs a worker took but never started (it died in between); returns their ids.
+
+    RQ moves a job to an intermediate list when a worker takes it and removes
+    it once the job is registered as started. A job that stays there, not
+    started, for ``older_than`` seconds belongs to a worker that is gone.
+    """
+    queue = make_queue(connection, keys)
+    intermediate = IntermediateQueue(queue.key, connection)
+    started = StartedJobRegistry(queue=queue)
+    released = []
+    for job_id in intermediate.get_job_ids():
+        if job_id in started:
+            continue
+        intermediate.set_first_seen(job_id)
+        first_seen = intermediate.get_first_seen(job_id)
+        if first_seen is None or (time_now() - first_seen).total_seconds() < older_than:
+            continue
+        with connection.pipeline() as pipe:
+            pipe.lrem(intermediate.key, 1, job_id)
+            pipe.delete(intermediate.get_first_seen_key(job_id))
+            pipe.execute()
+        if connection.exists(Job.key_for(job_id)):
+            queue.push_job_id(job_id, at_front=True)
+            released.append(job_id)
+    if released:
+        log.warning("stranded_jobs_released", jobs=released)
+    return released
