@@ -71,3 +71,19 @@ def test_a_taken_job_that_is_running_is_left_alone(redis_client, keys):
 
     assert release_stranded_jobs(redis_client, keys, older_than=0) == []
     assert queue.count == 0
+
+
+def test_default_heartbeats_are_sent_at_most_once_a_second_but_explicit_ones_always(redis_client, keys):
+    worker = ArticleWorker([make_queue(redis_client, keys)], connection=redis_client, serializer=JSONSerializer)
+    worker.register_birth()
+    try:
+        worker.heartbeat()
+        first = redis_client.hget(worker.key, "last_heartbeat")
+        worker.heartbeat()
+        assert redis_client.hget(worker.key, "last_heartbeat") == first
+        worker.heartbeat(timeout=600)
+        assert redis_client.hget(worker.key, "last_heartbeat") != first
+        assert redis_client.ttl(worker.key) > 480
+    finally:
+        worker.register_death()
+        redis_client.delete(worker.key)
