@@ -208,8 +208,14 @@ class Service:
         log.info("service_stopped")
         return 1 if failed else 0
 
-    def run_once(self, timeout: float = 3600.0) -> int:
-        """Poll due feeds once, process every queued article, deliver every alert, then stop."""
+    def run_once(self, timeout: float = 3600.0, delivery_timeout: float = 120.0) -> int:
+        """Poll due feeds once, process every queued article, deliver every alert, then stop.
+
+        Deliveries that still fail after ``delivery_timeout`` seconds (a receiver
+        that is down) do not hold the run for the dispatcher's whole backoff
+        schedule: they stay scheduled in Redis, the next run or a running
+        dispatcher delivers them, and this run exits 1 saying so.
+        """
         from alerts.dispatch import Dispatcher
         from worker.poller import Poller
 
@@ -237,9 +243,11 @@ class Service:
                         next_cleanup = time.monotonic() + 5
                 self.pool.stop()
             with Dispatcher(self.connection, self.keys) as dispatcher:
-                delivered = dispatcher.drain(timeout=max(1.0, deadline - time.monotonic()))
+                delivered = dispatcher.drain(timeout=max(1.0, min(delivery_timeout, deadline - time.monotonic())))
             if not delivered:
-                log.warning("alerts_not_all_delivered")
+                log.warning("alerts_not_all_delivered", after_seconds=delivery_timeout,
+                            hint="still scheduled for retry: the next run or a running dispatcher delivers them; "
+                                 "see `transferwatch alerts subscriptions`")
                 return 1
             log.info("once_done", articles=len(job_ids))
             return 0

@@ -92,3 +92,32 @@ def test_figures_survive_a_restart_of_the_embedded_redis(http_server, tmp_path):
     troops = [f for f in figures if f["metric"]["category"] == "troops"]
     assert troops and troops[0]["current"]["value"] == 8000
     assert [h["value"] for h in troops[0]["history"]][:1] == [2000]
+
+
+def test_a_receiver_that_is_down_fails_the_run_in_bounded_time_and_the_next_run_delivers(redis_client, keys, service_env,
+                                                                                         http_server, tmp_path):
+    data = wire()
+    feeds = write_feeds(tmp_path / "feeds.yaml", {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
+    receiver = {"status": 503}
+    received: list[dict] = []
+
+    def hook(req):
+        if receiver["status"] == 204:
+            received.append(json.loads(req.request_body))
+        req.send_response(receiver["status"])
+        req.send_header("Content-Length", "0")
+        req.end_headers()
+
+    url = http_server.route("/hook", hook)
+    assert transferwatch("alerts", "subscribe", url, "--name", "desk", env=service_env).returncode == 0
+
+    down = transferwatch("run", "--once", "--workers", "1", "--delivery-timeout", "3", "--feeds", str(feeds), env=service_env)
+    assert down.returncode == 1
+    assert "alerts_not_all_delivered" in down.stderr
+    assert len(stream_alerts(redis_client, keys)) == len(data["expect"])
+    assert received == []
+
+    receiver["status"] = 204
+    up = transferwatch("run", "--once", "--workers", "1", "--feeds", str(feeds), env=service_env)
+    assert up.returncode == 0, up.stderr[-3000:]
+    assert sorted(a["id"] for a in received) == sorted(a["id"] for a in stream_alerts(redis_client, keys))

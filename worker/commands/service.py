@@ -42,10 +42,14 @@ def _stop_on_signals() -> threading.Event:
 @feeds_option
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="RQ worker processes.")
 @click.option("--once", is_flag=True, help="Poll every due feed once, process and deliver everything, then exit.")
+@click.option("--delivery-timeout", type=click.FloatRange(1, 86400), default=120, show_default=True,
+              help="With --once: seconds to keep retrying failing deliveries before exiting 1; "
+                   "what is left stays scheduled in Redis for the next run.")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
               help="Serve Prometheus metrics on this port (default: $TRANSFERWATCH_METRICS_PORT, off).")
 @click.pass_obj
-def run(settings: Settings, feeds_path, workers: int, once: bool, metrics_port: int | None) -> None:
+def run(settings: Settings, feeds_path, workers: int, once: bool, delivery_timeout: float,
+        metrics_port: int | None) -> None:
     """The service: poller, N RQ workers and alert dispatch, until SIGTERM/SIGINT."""
     import dataclasses
 
@@ -57,7 +61,7 @@ def run(settings: Settings, feeds_path, workers: int, once: bool, metrics_port: 
     path = _feeds_path(settings, feeds_path)
     load_feeds(path)  # a bad feeds.yaml is a usage error (exit 2) before anything starts
     service = Service(settings, path, workers=workers)
-    sys.exit(service.run_once() if once else service.run_forever())
+    sys.exit(service.run_once(delivery_timeout=delivery_timeout) if once else service.run_forever())
 
 
 @click.command("poll")
