@@ -18,6 +18,7 @@ def test_metrics_endpoint_serves_counters_queue_depth_and_feed_state(redis_clien
         body = httpx.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5).text
     finally:
         server.shutdown()
+        server.server_close()
 
     assert "transferwatch_articles_processed_total 4.0" in body
     assert "transferwatch_events_extracted_total 5.0" in body

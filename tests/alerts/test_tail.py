@@ -38,10 +38,11 @@ class Tail:
     def __init__(self, env: dict[str, str], *args: str):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "worker.commands.alerts", "tail", *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
 
     def _pump(self) -> None:
         for line in self.process.stdout:
@@ -51,8 +52,12 @@ class Tail:
         return self.lines.get(timeout=timeout)
 
     def interrupt(self) -> int:
+        """Ctrl-C; returns the exit code once every line the process printed is in ``lines``."""
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(10)
+        code = self.process.wait(10)
+        self._pump_thread.join(10)  # stdout reaches EOF when the process is gone
+        self.process.stdout.close()
+        return code
 
 
 def test_since_id_is_exclusive_and_time_inclusive():

@@ -49,8 +49,9 @@ def write_feeds(path: Path, url: str, interval: int | None = None) -> Path:
 
 
 def spawn(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "worker", *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=open(log_path, "wb"))
+    """``transferwatch ARGS`` as a process logging to ``log_path`` (the child keeps its own handle)."""
+    with open(log_path, "wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "worker", *args], env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def wait_for_alerts(client, keys: Keys, count: int, timeout: float = 120) -> list[dict]:

@@ -17,8 +17,9 @@ def test_feed_added_while_running_is_polled_and_alerts(redis_client, keys, servi
     items = [{"guid": "hot-1", "published": "2024-10-10T08:00:00Z", "title": "Troops",
               "text": "North Korea has sent 4,000 troops to Russia, officials said."}]
     url = http_server.serve_bytes("/new.xml", render_rss(items, http_server.base_url))
-    run = subprocess.Popen([sys.executable, "-m", "worker", "run", "--workers", "1"], env=env,
-                           stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
+    with open(tmp_path / "run.log", "wb") as log:  # the child keeps its own handle
+        run = subprocess.Popen([sys.executable, "-m", "worker", "run", "--workers", "1"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=log)
     try:
         added = subprocess.run([sys.executable, "-m", "worker", "feeds", "add", url, "--name", "newwire"], env=env,
                                capture_output=True, text=True, timeout=60)
