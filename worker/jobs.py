@@ -14,9 +14,12 @@ job runs; forked work horses inherit it.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Any
 
+import redis
 import structlog
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
@@ -24,6 +27,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from worker import metrics
+from worker.commit_order import CommitOrder
 from worker.keys import Keys
 
 log = structlog.get_logger(__name__)
@@ -35,6 +39,7 @@ FAILURE_TTL = 30 * 24 * 3600
 RETRY = Retry(max=3, interval=[5, 30, 120])
 
 _extractor = None
+_enqueue_lock = threading.Lock()
 
 
 def make_queue(connection, keys: Keys) -> Queue:
@@ -42,22 +47,40 @@ def make_queue(connection, keys: Keys) -> Queue:
 
 
 def enqueue_article(queue: Queue, keys: Keys, article: dict[str, Any]) -> Job | None:
-    """Queue one article; ``None`` when a job for this article version already exists."""
+    """Queue one article, with its commit ticket; ``None`` when a job for this article version already exists.
+
+    Ticket and enqueue happen under one lock so that, within a process, tickets
+    follow queue order (a worker never waits on a job queued behind its own).
+    """
     job_id = keys.job_id(article["id"], article.get("version", ""))
-    try:
-        return queue.enqueue(
-            process_article,
-            article,
-            keys.prefix,
-            job_id=job_id,
-            unique=True,
-            retry=RETRY,
-            result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL,
-            description=f"article {article.get('url') or article['id']}",
-        )
-    except DuplicateJobError:
-        return None
+    with _enqueue_lock:
+        order = CommitOrder(queue.connection, keys)
+        new_ticket = order.take_ticket(job_id)
+        try:
+            return _enqueue(queue, job_id, article, keys.prefix)
+        except DuplicateJobError:
+            if new_ticket:  # the job exists and is done: nobody must wait for it
+                order.done(job_id)
+            return None
+        except Exception:
+            if new_ticket:
+                with contextlib.suppress(redis.RedisError):
+                    order.done(job_id)
+            raise
+
+
+def _enqueue(queue: Queue, job_id: str, article: dict[str, Any], prefix: str) -> Job:
+    return queue.enqueue(
+        process_article,
+        article,
+        prefix,
+        job_id=job_id,
+        unique=True,
+        retry=RETRY,
+        result_ttl=RESULT_TTL,
+        failure_ttl=FAILURE_TTL,
+        description=f"article {article.get('url') or article['id']}",
+    )
 
 
 def preload() -> None:
@@ -83,14 +106,20 @@ def process_article(article: dict[str, Any], prefix: str) -> dict[str, Any]:
     published = (article.get("published") or "")[:10] or None
     structlog.contextvars.bind_contextvars(article_id=article["id"], feed=article.get("feed"), job_id=job.id if job else None)
     keys = Keys(prefix)
+    order = CommitOrder(connection, keys) if job is not None else None
     try:
         started = time.perf_counter()
         try:
             events = _extractor.extract(article.get("text") or "", title=article.get("title"), published=published)
+            if order is not None:
+                order.wait_turn(job.id)  # articles queued before this one commit first
             alerts = Ledger(connection, keys).apply(article, events)
         except Exception:
             metrics.count(connection, keys, articles_failed=1)
             raise
+        finally:
+            if order is not None:
+                order.done(job.id)
         seconds = time.perf_counter() - started
         metrics.count(connection, keys, articles_processed=1, events_extracted=len(events), alerts_raised=len(alerts),
                       job_seconds=seconds)

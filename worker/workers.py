@@ -23,6 +23,7 @@ from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 from rq.worker import SimpleWorker
 
+from worker.commit_order import CommitOrder
 from worker.jobs import make_queue
 from worker.keys import Keys
 
@@ -90,6 +91,7 @@ def recover_jobs_of(connection: redis.Redis, keys: Keys, worker_name: str) -> li
         connection.zadd(registry.key, {member: 1}, xx=True)  # expired long ago: cleanup() takes it
         recovered.append(job_id)
     if recovered:
+        CommitOrder(connection, keys).done(*recovered)  # retried later: later articles need not wait for it
         registry.cleanup()
         log.warning("jobs_recovered_from_dead_worker", worker=worker_name, jobs=recovered)
     return recovered

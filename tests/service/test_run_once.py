@@ -121,3 +121,18 @@ def test_a_receiver_that_is_down_fails_the_run_in_bounded_time_and_the_next_run_
     up = transferwatch("run", "--once", "--workers", "1", "--feeds", str(feeds), env=service_env)
     assert up.returncode == 0, up.stderr[-3000:]
     assert sorted(a["id"] for a in received) == sorted(a["id"] for a in stream_alerts(redis_client, keys))
+
+
+def test_four_workers_raise_the_alerts_of_one_worker_in_queue_order(redis_client, keys, service_env, http_server, tmp_path):
+    """Twelve rising troop figures in one poll: without commit order, a later figure often commits first."""
+    items = [{"guid": f"rise-{i:02d}", "published": f"2024-10-{i + 1:02d}T08:00:00Z", "title": f"Troops {i}",
+              "text": f"North Korea has sent {2000 * (i + 1):,} troops to Russia, officials said on Monday."}
+             for i in range(12)]
+    feeds = write_feeds(tmp_path / "feeds.yaml", {"wire": http_server.serve_bytes("/rise.xml", render_rss(items, http_server.base_url))})
+
+    result = transferwatch("run", "--once", "--workers", "4", "--feeds", str(feeds), env=service_env)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = [(a["kind"], a["current"]["value"]) for a in stream_alerts(redis_client, keys)]
+    assert got == [("first_report", 2000)] + [("increase", 2000 * (i + 1)) for i in range(1, 12)]
+    assert redis_client.zcard(keys.key("commit", "pending")) == 0
