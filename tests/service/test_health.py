@@ -36,7 +36,24 @@ def test_health_follows_the_service(service_env, redis_client, tmp_path):
     assert after.returncode == 1 and "worker" in after.stdout
 
 
-def test_health_without_redis_url_is_a_usage_error(service_env):
+def test_health_without_redis_url_reads_the_running_services_embedded_redis(service_env, tmp_path):
     env = {k: v for k, v in service_env.items() if k != "REDIS_URL"}
-    result = health(env)
-    assert result.returncode == 2 and "REDIS_URL" in result.stderr
+    env["TRANSFERWATCH_DATA_DIR"] = str(tmp_path / "data")
+    nothing = health(env)
+    assert nothing.returncode == 1 and "no embedded Redis answers" in nothing.stdout
+    assert not (tmp_path / "data" / "redis" / "redis.sock").exists(), "health must not start a Redis"
+
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - name: down\n    url: http://127.0.0.1:9/rss.xml\n")
+    run = subprocess.Popen([sys.executable, "-m", "worker", "run", "--workers", "1", "--feeds", str(feeds)],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        result = health(env)
+        while result.returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the components register as they start; there is no single event to wait on
+            result = health(env)
+        assert result.returncode == 0, result.stdout
+    finally:
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == 0

@@ -9,7 +9,7 @@ import click
 import structlog
 
 from worker.cli import feeds_option
-from worker.connection import connect, wait_for_redis
+from worker.connection import EmbeddedRedis, client_from_url, connect, wait_for_redis
 from worker.keys import Keys
 from worker.settings import Settings
 
@@ -154,9 +154,15 @@ def health(settings: Settings) -> None:
     from worker.heartbeats import alive
     from worker.jobs import make_queue
 
-    if not settings.redis_url:
-        raise click.UsageError("health needs REDIS_URL (the embedded Redis lives only while the service runs)")
-    connection, _ = connect(settings)
+    if settings.redis_url:
+        connection, _ = connect(settings)
+    else:  # the service's embedded Redis, if it is running; health never starts one
+        server = EmbeddedRedis(settings.data_dir)
+        if not server.answers():
+            click.echo(f"unhealthy: no embedded Redis answers at {server.socket} (is `transferwatch run` running "
+                       f"with TRANSFERWATCH_DATA_DIR={settings.data_dir}? set REDIS_URL for an external Redis)")
+            sys.exit(1)
+        connection = client_from_url(server.url)
     keys = Keys(settings.prefix)
     try:
         connection.ping()
