@@ -293,6 +293,12 @@ class EventBuilder:
         by_start = {t.item.start: t for t in targets}
         actor_toks = {k for a in m.get("actor", []) for k in range(a.start, a.end)}
         unit_starts = {u.start: u for u in m.get("unit", [])}
+        # items read as part of a longer name ("KN-23 ballistic missiles", "long-range artillery guns"):
+        # a figure reaches the head noun over them
+        kept = {i.start for i in items}
+        for i in m.get("item", []):
+            if i.start not in kept and i.start not in unit_starts:
+                unit_starts[i.start] = i
         for q in self.numbers.find(text):
             qs = max(ts, bisect_right(self._idx_list, cs + q.start) - 1)
             qe = bisect_left(self._idx_list, cs + q.end)

@@ -165,7 +165,12 @@ class NumberParser:
             if v2 is not None and (joiner != "and" or m.group("between")) and v2 > v1:
                 # "11 to 12 thousand": a bare low end borrows the high end's scale
                 if v1 < 1000 <= v2 and not self._scale_re.search(n1) and v2 / v1 >= 100:
-                    scale = 10 ** (len(str(int(v2))) - len(str(int(v1))))
+                    scales = [self.nw.scales[s.lower()] for s in self._scale_re.findall(m.group("n2"))]
+                    scale = 1
+                    for s in scales:  # "eight to ten thousand": the high end's own scale words
+                        scale *= s
+                    if not scales or v1 * scale >= v2:
+                        scale = 10 ** (len(str(int(v2))) - len(str(int(v1))))
                     v1 = v1 * scale if v1 * scale < v2 else v1
                 return Quantity(start, end, v2, v1, v2, "range", span_text, increment=increment, total=total)
             # not a range: keep only the first number
