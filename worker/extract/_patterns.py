@@ -138,6 +138,8 @@ class NumberWords:
     not_after: tuple[str, ...]
     not_before: tuple[str, ...]
     months: dict[str, int]
+    after_item_before: tuple[str, ...] = ()
+    after_item_end: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def _load_numbers() -> NumberWords:
     where = "patterns/numbers.json"
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
             "not_after", "not_before", "months"}
-    _check_keys(where, d, keys | {"description"}, keys)
+    _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end"}, keys)
     for k in ("words", "scales", "qualifiers", "vague", "months"):
         if not isinstance(d[k], dict):
             raise PatternError(f"{where}: {k} must be an object")
@@ -198,6 +200,8 @@ def _load_numbers() -> NumberWords:
         not_after=tuple(s.lower() for s in _strings(where, d["not_after"])),
         not_before=tuple(s.lower() for s in _strings(where, d["not_before"])),
         months={k.lower(): int(v) for k, v in d["months"].items()},
+        after_item_before=tuple(s.lower() for s in _strings(where, d.get("after_item_before") or ["-"])),
+        after_item_end=tuple(s.lower() for s in _strings(where, d.get("after_item_end") or ["."])),
     )
 
 

@@ -56,11 +56,6 @@ _CLAUSE_BREAKS = {"but", "while", "whereas", "even as", ", which", "although", "
 _ATTACH_GAP_OK = {"more", "additional", "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
                   "short-range", "long-range", "combat", "elite", "regular", "active", "-", "'", "‘", "’", "\"", "“",
                   "”", "such", "of", "its", "their", "own", "older", "old", "used", "different", "various", "so-called"}
-_AFTER_NOUN_BEFORE = {"at", "numbering", "of", "totaling", "totalling", "totals", "reached", "reaching", "to", "was",
-                      "is", "stood", "stands", "around", "about", "some", "roughly", "nearly", "over", "more", "than",
-                      "be", "are", "were", "number", "numbered", "numbers", "totaled", "totalled", "reach", "reaches",
-                      "stand", "between"}
-_AFTER_NOUN_END = {",", ".", ";", ":", ")", "in", "so", "by", "according", "as", "and", "—", "–", "-", "'", "’", "\"", "”"}
 _WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every figure
 _PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
@@ -97,6 +92,8 @@ class EventBuilder:
         self.not_before = set(patterns.numbers.not_before)
         self.units = {u.lower() for u in patterns.units}
         self.vague_needs_item = {v.lower() for v in patterns.numbers.vague_needs_item}
+        self.after_item_before = set(patterns.numbers.after_item_before)
+        self.after_item_end = set(patterns.numbers.after_item_end)
         self._named_before: set[str] = set()
 
     # -- the document ---------------------------------------------------------------------------
@@ -296,6 +293,7 @@ class EventBuilder:
         # items read as part of a longer name ("KN-23 ballistic missiles", "long-range artillery guns"):
         # a figure reaches the head noun over them
         kept = {i.start for i in items}
+        units = dict(unit_starts)
         for i in m.get("item", []):
             if i.start not in kept and i.start not in unit_starts:
                 unit_starts[i.start] = i
@@ -317,12 +315,13 @@ class EventBuilder:
                 continue
             if self.numbers.is_year(q):
                 continue
-            nxt = lower[qe - ts] if qe - ts < len(lower) else "."
+            after = units[qe].end if qe in units else qe  # "reaching an estimated 2 million barrels this year"
+            nxt = lower[after - ts] if after - ts < len(lower) else "."
             prv = lower[qs - ts - 1] if qs - ts - 1 >= 0 else ""
-            if nxt.isalpha() and nxt not in _AFTER_NOUN_END and not q.total and not (q.increment and nxt in ("due", "to", "in", "are", "were", "will")):
+            if nxt.isalpha() and nxt not in self.after_item_end and not q.total and not (q.increment and nxt in ("due", "to", "in", "are", "were", "will")):
                 if not (prv in ("or",) and nxt in ("if", "when", "depending")):
                     continue
-            back = self._backward(targets, qs, prv, q)
+            back = self._backward(targets, qs, prv, q, self.after_item_before)
             if back is not None:
                 clone = Target(back.item, q, qs, qe)
                 if back.qty is None:
@@ -378,7 +377,7 @@ class EventBuilder:
         return None
 
     @staticmethod
-    def _backward(targets: list[Target], qs: int, prv: str, q: Quantity) -> Target | None:
+    def _backward(targets: list[Target], qs: int, prv: str, q: Quantity, before_words: set[str]) -> Target | None:
         before = [t for t in targets if t.item.end <= qs and qs - t.item.end <= 25]
         if not before:
             return None
@@ -387,7 +386,7 @@ class EventBuilder:
         free = [t for t in before if t.qty is None]
         if not free:
             return None
-        if prv not in _AFTER_NOUN_BEFORE and not q.total:
+        if prv not in before_words and not q.total:
             return None
         return max(free, key=lambda t: t.item.end)
 
