@@ -41,6 +41,13 @@ class AttributionFinder:
         self.pronouns = {p.lower() for p in speech["pronouns"]}
         self.titles = {t.lower() for t in speech["titles"]}
         self.prefixes = tuple(speech["strip_prefixes"])
+        titles = trie_regex({t.lower() for t in speech["titles"]}, space=r"\s+")
+        # a name with a title in apposition: "Seoul's spy chief, Kim Nam-woo, said", "Kim Nam-woo, the
+        # spy chief, said"; the whole phrase is the reporting clause, the name is the source
+        self._appositive = re.compile(
+            rf"(?:^|(?<=[,;:])\s*)(?:(?P<head>[^,;:()\"“”]{{2,60}}?\b(?i:{titles}))\s*,\s*(?P<src>[A-Z][^,;:()\"“”]{{1,40}}?)"
+            rf"|(?P<src2>[A-Z][^,;:()\"“”]{{1,40}}?)\s*,\s*(?:the|a|an|its|their)\s+[^,;:()\"“”]{{2,60}}?\b(?i:{titles}))"
+            rf"\s*,\s+(?:also\s+|later\s+|further\s+)?(?P<verb>{verbs})\b")
 
     def find(self, sentence: str) -> list[Attribution]:
         out: list[Attribution] = []
@@ -59,6 +66,10 @@ class AttributionFinder:
             if _PARTICIPLE.match(src) or words[-1].lower() in _NOT_LAST:
                 continue  # "..., calling the reports a fabrication": a participle clause, not a speaker
             out.append(Attribution(self._clean(src), m.start("src"), m.end("verb")))
+        if ", " in sentence:
+            for m in self._appositive.finditer(sentence):
+                src = m.group("src") or m.group("src2")
+                out.append(Attribution(self._clean(src), m.start(), m.end("verb")))
         return out
 
     def _clean(self, src: str) -> str | None:
@@ -96,5 +107,10 @@ def resolve(source: str | None, seen: list[str]) -> str | None:
     if " " not in source:
         for s in reversed(seen):
             if s.endswith(" " + source) or s.split(" ")[-1].rstrip("y") == source.rstrip("y"):
+                return s
+        for s in reversed(seen):
+            # Korean names put the family name first: "Kim" is the "Kim Yong-hyun" named before
+            parts = s.split(" ")
+            if len(parts) == 2 and parts[0] == source and "-" in parts[1]:
                 return s
     return source

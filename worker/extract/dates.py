@@ -26,7 +26,7 @@ class DateFinder:
         mon = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
         part = r"(?:(?:early|mid|late|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of)[\s\-]+)?"
         when = (rf"{part}(?:(?P<last>last|this)\s+)?(?:(?P<mon>{mon})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?)?,?"
-                rf"(?:\s+(?P<year>(?:19|20)\d\d))?|(?P<yonly>(?:19|20)\d\d)|(?P<rel>last|this)\s+year)")
+                rf"(?:\s+(?P<year>(?:19|20)\d\d))?|(?P<yonly>(?:19|20)\d\d)|(?P<rel>last|this|the)\s+year(?!\s+(?:19|20)\d\d))")
         self._since = re.compile(rf"\bsince\s+(?:(?:the|their|a|an|his|its|[A-Z][\w\-']*|[a-z]+)\s+){{0,9}}?{when}\b", re.I)
         self._between = re.compile(rf"\b(?:between|from)\s+{when}\s+(?:and|to|until|through)\b", re.I)
         self._period = re.compile(r"\b(?:(?P<rel>last|this)\s+year|(?:in|during|throughout)\s+(?P<year>(?:19|20)\d\d))\b", re.I)
