@@ -622,9 +622,9 @@ def _across(t: Target, main_at: int, mods: list[Mention], terminators: list[int]
 
 
 def _longest_modifiers(mods: list[Mention]) -> list[Mention]:
-    """Of two rules of one category on the same words, the longer reads them ("in exchange for"
-    reaches forward; "in exchange" alone reaches back)."""
-    return [x for x in mods if not any(o is not x and o.label == x.label and o.start <= x.start and x.end <= o.end
+    """Of two rules on the same words, the longer reads them ("in exchange for" reaches forward; "in
+    exchange" alone reaches back; "would not rule out" hedges, its "not" does not deny)."""
+    return [x for x in mods if not any(o is not x and o.start <= x.start and x.end <= o.end
                                        and o.end - o.start > x.end - x.start for o in mods)]
 
 
