@@ -357,7 +357,10 @@ class EventBuilder:
         seen_unit = False
         while k < te and k - qe <= 5:
             if k in by_start:
-                return by_start[k]
+                t = by_start[k]
+                if t.item.end < te and lower[t.item.end - ts] in self.not_after:
+                    return None  # "43 oil tankers", "12 ammunition trains": the figure counts the carriers
+                return t
             w = lower[k - ts]
             if k in unit_starts:
                 seen_unit = True
