@@ -398,9 +398,12 @@ class EventBuilder:
         best, best_d = None, 1e9
         item = t.item
         t_start, t_end = t.start, t.end  # properties: read once, not per trigger
+        q_start, q_end = (t.q_start, t.q_end) if t.q_start is not None else (-1, -1)
         for tr in triggers:
             if tr.start >= item.start and tr.end <= item.end:
                 continue
+            if q_start <= tr.start and tr.end <= q_end:
+                continue  # "a number of": part of the figure
             if item.label in tr.info.not_for:  # type: ignore[union-attr]
                 continue
             if tr.end <= t_start:
@@ -662,6 +665,10 @@ def _passive(lower: list[str], i: int) -> bool:
     return False
 
 
+_PURPOSE_VERBS = {"help", "support", "assist", "aid", "back", "rebuild", "reconstruct", "reinforce", "bolster",
+                  "supplement", "resupply", "defend", "protect", "arm", "equip"}
+
+
 def _preposition(lower: list[str], i: int) -> str | None:
     k = i - 1
     while k >= 0 and lower[k] in ("the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern",
@@ -670,6 +677,13 @@ def _preposition(lower: list[str], i: int) -> str | None:
     if k < 0:
         return None
     w = lower[k]
+    if w in _PURPOSE_VERBS:
+        # "sent engineers to help rebuild Russia's Kursk region": the one helped is where they go
+        j = k - 1
+        while j >= 0 and j >= k - 2 and lower[j] in _PURPOSE_VERBS:
+            j -= 1
+        if j >= 0 and lower[j] == "to":
+            return "to"
     if w == "in" and k >= 2 and lower[k - 1][:1].isalpha():
         # "to Dunay in Russia's east": the outer preposition governs
         for j in range(k - 1, max(-1, k - 5), -1):
