@@ -164,7 +164,7 @@ class EventBuilder:
         lower = self._lower(doc, ts, te)
         use_context = False
         if not (codes >= set(PARTIES)):
-            inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes)
+            inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes, m.get("trigger", []))
             if inherited is None:
                 if not (codes & set(PARTIES)) or not (context or self._named_before - codes):
                     return []
@@ -254,11 +254,22 @@ class EventBuilder:
         return False
 
     def _anaphora(self, previous: list[dict], items: list[Mention], lower: list[str], ts: int,
-                  codes: set[str]) -> tuple[str, str] | None:
+                  codes: set[str], triggers: list[Mention] = ()) -> tuple[str, str] | None:
         """A sentence without both parties that points back ("those containers", "the troops") to the
-        sentence before, which held an event: it inherits that event's direction."""
+        sentence before, which held an event: it inherits that event's direction. "Those shipments
+        could contain 6 million shells" points back through the transfer noun."""
         if not previous:
             return None
+        for tr in triggers:
+            i = tr.start - ts
+            if tr.label == "give" and i > 0 and lower[i - 1] in _ANAPHORS and lower[0] not in ("from",) \
+                    and lower[i].endswith(("s", "ment", "ery", "ply", "fer")):
+                for it in items:
+                    for ev in reversed(previous):
+                        if ev["category"] == it.label or ev["category"] in ("containers", "weapons_other"):
+                            if codes and not codes <= {ev["supplier"], ev["recipient"]} | set(PARTIES):
+                                return None
+                            return ev["supplier"], ev["recipient"]
         for it in items:
             i = it.start - ts
             if i > 0 and lower[i - 1] in _ANAPHORS and lower[0] not in ("from",):
