@@ -48,6 +48,7 @@ class AttributionFinder:
             rf"(?:^|(?<=[,;:])\s*)(?:(?P<head>[^,;:()\"“”]{{2,60}}?\b(?i:{titles}))\s*,\s*(?P<src>[A-Z][^,;:()\"“”]{{1,40}}?)"
             rf"|(?P<src2>[A-Z][^,;:()\"“”]{{1,40}}?)\s*,\s*(?:the|a|an|its|their)\s+[^,;:()\"“”]{{2,60}}?\b(?i:{titles}))"
             rf"\s*,\s+(?:also\s+|later\s+|further\s+)?(?P<verb>{verbs})\b")
+        self._comma_verb = re.compile(rf",\s+(?:also\s+|later\s+|further\s+)?(?:{verbs})\b")
 
     def find(self, sentence: str) -> list[Attribution]:
         out: list[Attribution] = []
@@ -66,7 +67,7 @@ class AttributionFinder:
             if _PARTICIPLE.match(src) or words[-1].lower() in _NOT_LAST:
                 continue  # "..., calling the reports a fabrication": a participle clause, not a speaker
             out.append(Attribution(self._clean(src), m.start("src"), m.end("verb")))
-        if ", " in sentence:
+        if self._comma_verb.search(sentence):  # cheap check first: a reporting verb right after a comma
             for m in self._appositive.finditer(sentence):
                 src = m.group("src") or m.group("src2")
                 out.append(Attribution(self._clean(src), m.start(), m.end("verb")))
