@@ -28,7 +28,9 @@ class DateFinder:
         when = (rf"{part}(?:(?P<last>last|this)\s+)?(?:(?P<mon>{mon})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?)?,?"
                 rf"(?:\s+(?P<year>(?:19|20)\d\d))?|(?P<yonly>(?:19|20)\d\d)|(?P<rel>last|this|the)\s+year(?!\s+(?:19|20)\d\d))")
         self._since = re.compile(rf"\bsince\s+(?:(?:the|their|a|an|his|its|[A-Z][\w\-']*|[a-z]+)\s+){{0,9}}?{when}\b", re.I)
-        self._between = re.compile(rf"\b(?:between|from)\s+{when}\s+(?:and|to|until|through)\b", re.I)
+        # "between March and November last year": the year written after the end month is the start's too
+        self._between = re.compile(rf"\b(?:between|from)\s+{when}\s+(?:and|to|until|through)\b"
+                                   rf"(?:\s+(?:{mon})\.?(?:\s+\d{{1,2}})?,?\s+(?:(?P<endrel>last|this)\s+year|(?P<endyear>(?:19|20)\d\d))\b)?", re.I)
         self._period = re.compile(r"\b(?:(?P<rel>last|this)\s+year|(?:in|during|throughout)\s+(?P<year>(?:19|20)\d\d))\b", re.I)
 
     def find(self, text: str, published: date | None) -> list[DateMention]:
@@ -72,6 +74,10 @@ class DateFinder:
         month = self.months[g["mon"].lower().rstrip(".")]
         if g.get("year"):
             year = int(g["year"])
+        elif g.get("endyear"):
+            year = int(g["endyear"])
+        elif g.get("endrel") and published is not None:
+            year = published.year - (1 if g["endrel"].lower() == "last" else 0)
         elif published is None:
             return None
         else:
