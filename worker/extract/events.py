@@ -531,6 +531,8 @@ class EventBuilder:
             pass
         if i > 0 and lower[i - 1] in ("'s", "’s"):
             return None  # "North Korea's Najin port": the possessor carries the role
+        if trig is not None and a.start == trig.end and lower[trig.end - 1 - ts] == "for" and trig.end - trig.start > 1:
+            return ("DST", 4.0)  # "fighting for Moscow": the side they fight for is where they went
         prep = _preposition(lower, i)
         base_type = "give" if ttype == "give_passive" else ttype
         if prep in _PREP_ROLES:
@@ -544,7 +546,8 @@ class EventBuilder:
         if trig is None:
             return None
         pos = "subj" if a.start < trig.start else "obj"
-        if pos == "subj" and (trig.start - a.end > 10 or any(a.end <= s < trig.start for s in item_starts)):
+        if pos == "subj" and (trig.start - a.end > 10 or any(a.end <= s < trig.start for s in item_starts)) \
+                and not (trig.start - a.end <= 16 and _coordinated(lower, trig.start - ts)):
             return None  # subject of another verb ("Seoul has tracked containers moving ...")
         if pos == "obj" and a.start - trig.end > 4:
             return None
@@ -703,6 +706,19 @@ def _preposition(lower: list[str], i: int) -> str | None:
             if lower[j] in (",", ".", "and"):
                 break
     return w if (w in _PREP_ROLES or w in _NO_ROLE_PREPS) else None
+
+
+_AUX = {"may", "might", "could", "will", "would", "also", "is", "was", "are", "were", "has", "have", "had", "then",
+        "later", "soon", "now", "can", "should", "be", "been", "plans", "to", "is set", "reportedly"}
+
+
+def _coordinated(lower: list[str], i: int) -> bool:
+    """Is the verb at ``i`` the second of two joined by "and" ("was providing aid and may send jets"),
+    whose subject is the first verb's?"""
+    k = i - 1
+    while k >= 0 and i - k <= 4 and lower[k] in _AUX:
+        k -= 1
+    return k >= 0 and lower[k] == "and" and (k == 0 or lower[k - 1] != ",")
 
 
 def _has_prep(lower: list[str], i: int) -> bool:

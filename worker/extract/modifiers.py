@@ -29,6 +29,8 @@ def in_scope(mod: Mention, t_start: int, t_end: int, terminators: Sequence[int],
         if (limit is None or gap <= limit) and not any(mod.end <= p < t_start for p in terminators):
             return True
     if t_end <= mod.start and rule.direction in ("BACKWARD", "BIDIRECTIONAL"):
+        if rule.category in ("POSSIBLE", "PLANNED") and mod.start - base > 0 and lower[mod.start - base - 1] == "and":
+            return False  # "providing aid and may send jets": the hedge is on the second verb only
         gap = mod.start - t_end
         if (limit is None or gap <= limit) and not any(t_end <= p < mod.start for p in terminators):
             return True
