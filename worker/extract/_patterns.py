@@ -140,6 +140,7 @@ class NumberWords:
     months: dict[str, int]
     after_item_before: tuple[str, ...] = ()
     after_item_end: tuple[str, ...] = ()
+    total_nouns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def _load_numbers() -> NumberWords:
     where = "patterns/numbers.json"
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
             "not_after", "not_before", "months"}
-    _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end"}, keys)
+    _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end", "total_nouns"}, keys)
     for k in ("words", "scales", "qualifiers", "vague", "months"):
         if not isinstance(d[k], dict):
             raise PatternError(f"{where}: {k} must be an object")
@@ -202,6 +203,7 @@ def _load_numbers() -> NumberWords:
         months={k.lower(): int(v) for k, v in d["months"].items()},
         after_item_before=tuple(s.lower() for s in _strings(where, d.get("after_item_before") or ["-"])),
         after_item_end=tuple(s.lower() for s in _strings(where, d.get("after_item_end") or ["."])),
+        total_nouns=tuple(s.lower() for s in _strings(where, d.get("total_nouns") or ["total"])),
     )
 
 

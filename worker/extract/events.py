@@ -94,6 +94,7 @@ class EventBuilder:
         self.vague_needs_item = {v.lower() for v in patterns.numbers.vague_needs_item}
         self.after_item_before = set(patterns.numbers.after_item_before)
         self.after_item_end = set(patterns.numbers.after_item_end)
+        self.total_nouns = set(patterns.numbers.total_nouns)
         self._named_before: set[str] = set()
 
     # -- the document ---------------------------------------------------------------------------
@@ -332,7 +333,14 @@ class EventBuilder:
             if nxt.isalpha() and nxt not in self.after_item_end and not q.total and not (q.increment and nxt in ("due", "to", "in", "are", "were", "will")):
                 if not (prv in ("or",) and nxt in ("if", "when", "depending")):
                     continue
-            back = self._backward(targets, qs, prv, q, self.after_item_before)
+            prv2 = lower[qs - ts - 2] if qs - ts - 2 >= 0 else ""
+            if prv in ("to", "at") and prv2 in self.total_nouns:
+                # "..., bringing the total to some 12,000": a running total of the item before
+                q = replace(q, total=True)
+                before = [t for t in targets if t.item.end <= qs and qs - t.item.end <= 25]
+                back = max(before, key=lambda t: t.item.end) if before else None
+            else:
+                back = self._backward(targets, qs, prv, q, self.after_item_before)
             if back is not None:
                 clone = Target(back.item, q, qs, qe)
                 if back.qty is None:
@@ -485,9 +493,10 @@ class EventBuilder:
             other = context.get((t.item.label, known, role))
             if other is None and trig is not None and trig.label in ("give", "receive", "motion") \
                     and not (supplier and recipient) and codes <= set(PARTIES) \
-                    and t.item.label not in ("troops", "workers"):
+                    and (t.item.label not in ("troops", "workers") or (role == "SRC" and trig.label in ("give", "motion"))):
                 # "Russia has turned to North Korea for help. Pyongyang has also supplied missiles.":
-                # the one party of the sentence before that is not named here
+                # the one party of the sentence before that is not named here (people only when the
+                # party named sends them: "The agency said the North had also sent 1,500 more soldiers")
                 before = self._named_before - parties
                 other = before.pop() if len(before) == 1 else None
             if other is None or (supplier and recipient and recipient != other):
@@ -564,7 +573,7 @@ class EventBuilder:
         lo = max([b for b in breaks if b <= t.start], default=ts)
         hi = min([b for b in breaks if b >= t.end], default=len(lower) + ts)
         mode = "unspecified"
-        if (qty is not None and qty.increment) or "INCREMENT" in t.cats:
+        if (qty is not None and qty.increment) or ("INCREMENT" in t.cats and not (qty is not None and qty.total)):
             mode = "additional"
         elif ttype != "use" and "PERIOD" not in t.cats:
             explicit_total = (qty is not None and qty.total) or "TOTAL" in t.cats
