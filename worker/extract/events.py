@@ -188,6 +188,10 @@ class EventBuilder:
         for t in targets:
             if t.cats & {"CASUALTY", "HYPOTHETICAL"}:
                 continue
+            if t.qty is None and t.item.label == "containers" and inherited is not None \
+                    and t.item.start - ts > 0 and lower[t.item.start - ts - 1] in _ANAPHORS \
+                    and any(o.item.label != "containers" for o in targets):
+                continue  # "those containers could hold 3 million shells": what they hold is the news
             if t.item.info.weak and t.qty is None:  # type: ignore[union-attr]
                 continue
             trig = self._trigger(t, triggers, breaks)
