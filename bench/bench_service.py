@@ -148,7 +148,7 @@ def pipeline_run(items: list[dict], workers: int, tmp: Path) -> dict:
     from rq import Worker
     from rq.registry import FinishedJobRegistry
 
-    from worker.jobs import enqueue_article, make_queue
+    from worker.jobs import enqueue_articles, make_queue
 
     server = EmbeddedRedis(tmp / f"redis-pipe-{workers}").start()
     procs = []
@@ -161,16 +161,15 @@ def pipeline_run(items: list[dict], workers: int, tmp: Path) -> dict:
         while len(Worker.all(queue=queue)) < workers:
             time.sleep(0.05)  # waiting for the workers to register: start-up is not what is measured
         before = client.info("commandstats")
-        for item in items:
-            enqueue_article(queue, keys, as_article(item))
+        queued = [job for job, _batch in enqueue_articles(queue, keys, [as_article(i) for i in items])]  # as the poller does
         finished = FinishedJobRegistry(queue=queue)
-        while finished.count < len(items):
+        while finished.count < len(queued):
             time.sleep(0.05)
         after = client.info("commandstats")
         window, jobs = job_window(client, keys)
-        per_command = {k.removeprefix("cmdstat_"): (v["calls"] - before.get(k, {"calls": 0})["calls"]) / jobs
+        per_command = {k.removeprefix("cmdstat_"): (v["calls"] - before.get(k, {"calls": 0})["calls"]) / len(items)
                        for k, v in after.items()}
-        return {"workers": workers, "jobs": jobs, "rate": jobs / window if window else 0.0,
+        return {"workers": workers, "jobs": jobs, "rate": len(items) / window if window else 0.0,
                 "commands": sum(per_command.values()),
                 "top_commands": dict(sorted(per_command.items(), key=lambda kv: -kv[1])[:8])}
     finally:

@@ -3,10 +3,10 @@
 The ledger's alerts depend on order: of two troop figures from one poll, the
 older article must be applied first, or the newer one becomes the first
 report and the older one mere history (rule 6). The poller queues articles
-oldest first; with several workers, extraction runs in parallel but each
-article's *ledger commit* waits until every article queued before it has
-committed (or failed). So N workers raise exactly the alerts that one worker
-would.
+oldest first, in batches (one job each); with several workers, extraction runs
+in parallel but each job's *ledger commits* wait until every job queued
+before it has committed (or failed). So N workers raise exactly the alerts
+that one worker would.
 
 Mechanism: at enqueue time a job gets a ticket (``INCR``) recorded in a sorted
 set of jobs not yet committed. Before applying its events, a worker waits

@@ -45,6 +45,10 @@ class Keys:
         raw = f"{self.prefix}-article-{article_id}" + (f"-{version}" if version else "")
         return _JOB_ID_UNSAFE.sub("_", raw)
 
+    def batch_job_id(self, digest: str) -> str:
+        """Job id of a batch of several articles; ``digest`` is derived from their ids and versions."""
+        return _JOB_ID_UNSAFE.sub("_", f"{self.prefix}-batch-{digest}")
+
     # --- poller ------------------------------------------------------------
     def feed_state(self, feed_name: str) -> str:
         """Hash: per-feed schedule and health (etag, last_modified, next_poll, errors...)."""

@@ -23,10 +23,10 @@ log = structlog.get_logger(__name__)
 # counter name in the stats hash -> help text
 COUNTERS = {
     "articles_processed": "Articles the workers finished processing.",
-    "articles_failed": "Article jobs that raised an error (each try counts).",
+    "articles_failed": "Articles whose processing raised an error (each try counts).",
     "events_extracted": "Transfer events extracted from articles.",
     "alerts_raised": "Alerts raised by the ledger.",
-    "job_seconds": "Seconds spent in article jobs (divide by articles_processed for the mean latency).",
+    "job_seconds": "Seconds spent in article jobs (divide by articles_processed for the mean time per article).",
 }
 
 

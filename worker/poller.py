@@ -32,7 +32,7 @@ from worker.entries import Entry, page_text, parse_feed, with_text
 from worker.feeds import FeedConfig, FeedsWatcher
 from worker.fetch import PAGE_ACCEPT, FetchResult, Fetcher
 from worker.heartbeats import beat, instance_name
-from worker.jobs import enqueue_article, make_queue
+from worker.jobs import enqueue_articles, make_queue
 from worker.keys import Keys
 
 log = structlog.get_logger(__name__)
@@ -344,7 +344,7 @@ class Poller:
     # --- new articles ------------------------------------------------------
 
     def _queue_new(self, feed: FeedConfig, entries: list[Entry], outcome: FeedOutcome, flog) -> None:
-        """Queue entries whose id is unseen or whose body changed; same story elsewhere counts once."""
+        """Queue entries whose id is unseen or whose body changed, in batches; same story elsewhere counts once."""
         if not entries:
             return
         conn = self.connection
@@ -355,6 +355,7 @@ class Poller:
         candidates = [(e, seen) for e, seen in zip(entries, seen_versions) if seen != e.article["version"]]
         candidates.sort(key=lambda pair: pair[0].article["published"])  # oldest first: the ledger sees history in order
         full_text_budget = FULL_TEXT_PER_POLL
+        ready: list[tuple[dict[str, Any], str]] = []  # (article as queued, the feed's version of it)
         for entry, seen in candidates:
             article = entry.article
             feed_version = article["version"]
@@ -372,12 +373,17 @@ class Poller:
                 outcome.irrelevant += 1
                 conn.set(self.keys.seen_article(article["id"]), feed_version, ex=self.seen_ttl)
                 continue
-            job = enqueue_article(self.queue, self.keys, article)
+            ready.append((article, feed_version))
+        versions = {article["id"]: version for article, version in ready}
+        for job, batch in enqueue_articles(self.queue, self.keys, [article for article, _ in ready]):
             if job is not None:
                 outcome.job_ids.append(job.id)
-                outcome.articles_new += 1
-            # seen only now that the job is queued: a crash before this line re-queues, never loses
-            conn.set(self.keys.seen_article(article["id"]), feed_version, ex=self.seen_ttl)
+                outcome.articles_new += len(batch)
+            # seen only now that the batch is queued: a crash before this re-queues, never loses
+            pipe = conn.pipeline(transaction=False)
+            for article in batch:
+                pipe.set(self.keys.seen_article(article["id"]), versions[article["id"]], ex=self.seen_ttl)
+            pipe.execute()
 
     def _claim_fingerprint(self, article: dict[str, Any], *, is_new: bool) -> bool:
         """True unless another article already carries this story (only new ids are checked)."""

@@ -228,7 +228,7 @@ class Service:
                 report = poller.tick()
             job_ids = list(report.job_ids)
             log.info("poll_done", feeds_polled=report.feeds_polled, feeds_failed=report.feeds_failed,
-                     articles_queued=len(job_ids), articles_irrelevant=report.articles_irrelevant)
+                     articles_queued=report.articles_new, jobs=len(job_ids), articles_irrelevant=report.articles_irrelevant)
             queue = make_queue(self.connection, self.keys)
             deadline = time.monotonic() + timeout
             if job_ids or queue.count:
@@ -249,7 +249,7 @@ class Service:
                             hint="still scheduled for retry: the next run or a running dispatcher delivers them; "
                                  "see `transferwatch alerts subscriptions`")
                 return 1
-            log.info("once_done", articles=len(job_ids))
+            log.info("once_done", articles=report.articles_new, jobs=len(job_ids))
             return 0
         finally:
             self._shutdown()

@@ -31,3 +31,12 @@ def write_feeds(path: Path, feeds: dict[str, str], interval: int = 60) -> Path:
         lines += [f"  - name: {name}", f"    url: {url}", f"    interval: {interval}"]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def queued_articles(connection, job_ids: list[str]) -> list[dict]:
+    """The articles the given jobs carry, in queue order (a job carries a batch of articles)."""
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    return [article for job_id in job_ids
+            for article in Job.fetch(job_id, connection=connection, serializer=JSONSerializer).args[0]]

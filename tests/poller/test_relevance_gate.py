@@ -26,7 +26,8 @@ def test_only_articles_that_can_hold_an_event_are_queued(http_server, redis_clie
     assert (report.articles_new, report.articles_irrelevant) == (1, 2)
     queue: Queue = make_queue(redis_client, keys)
     [job] = queue.get_jobs()
-    assert job.args[0]["text"].startswith("North Korea has sent 2,000 troops")
+    [article] = job.args[0]
+    assert article["text"].startswith("North Korea has sent 2,000 troops")
     # the skipped articles are remembered: a second poll does not examine them again
     redis_client.delete(keys.feed_state("wire"))
     again = make_poller(relevance_gate=True).tick()

@@ -81,7 +81,7 @@ def poll(settings: Settings, feeds_path, once: bool) -> None:
         poller = Poller(connection, Keys(settings.prefix), path)
         if once:
             report = poller.tick()
-            click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), queued {len(report.job_ids)} articles")
+            click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), queued {report.articles_new} articles")
         else:
             poller.run(_stop_on_signals())
     finally:

@@ -1,0 +1,103 @@
+"""Article jobs carry batches: how they are cut, named, run, retried, and what a bad article in one does."""
+
+from __future__ import annotations
+
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from alerts.ledger import Ledger
+from worker import jobs
+from worker.jobs import BATCH_ARTICLES, BATCH_CHARS, batch_job_id, batches, enqueue_articles, make_queue
+from worker.workers import ArticleWorker
+
+
+def article(n: int, troops: int = 1000, text: str | None = None) -> dict:
+    return {"id": f"a{n}", "version": "v1", "feed": "wire", "source": "Wire", "url": f"https://example.org/{n}",
+            "title": "t", "text": text if text is not None else f"North Korea has sent {troops:,} troops to Russia.",
+            "published": f"2024-11-{n:02d}T08:00:00+00:00", "fingerprint": f"f{n}"}
+
+
+def run_worker(redis_client, queue) -> None:
+    ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True)
+
+
+def troop_figure(redis_client, keys) -> dict | None:
+    figures = {f["id"]: f for f in Ledger(redis_client, keys).figures()}
+    entry = figures.get("PRK:RUS:troops:soldiers")
+    return entry["current"] if entry else None
+
+
+def test_batches_keep_order_and_respect_both_limits():
+    many = [article(n % 28 + 1) | {"id": f"a{n}"} for n in range(BATCH_ARTICLES * 2 + 3)]
+    cut = list(batches(many))
+    assert [len(b) for b in cut] == [BATCH_ARTICLES, BATCH_ARTICLES, 3]
+    assert [a["id"] for b in cut for a in b] == [a["id"] for a in many]
+
+    big = [article(1, text="x" * (BATCH_CHARS - 100)), article(2), article(3, text="y" * (BATCH_CHARS + 1)), article(4)]
+    assert [[a["id"] for a in b] for b in batches(big)] == [["a1", "a2"], ["a3"], ["a4"]]  # an oversized one goes alone
+
+
+def test_a_batch_of_one_has_its_articles_job_id_and_a_bigger_one_an_id_from_its_contents(keys):
+    assert batch_job_id(keys, [article(1)]) == keys.job_id("a1", "v1")
+    two = batch_job_id(keys, [article(1), article(2)])
+    assert two.startswith(f"{keys.prefix}-batch-") and two == batch_job_id(keys, [article(1), article(2)])
+    assert two != batch_job_id(keys, [article(1), article(2) | {"version": "v2"}])
+
+
+def test_the_same_batch_is_queued_once(redis_client, keys):
+    queue = make_queue(redis_client, keys)
+    first = list(enqueue_articles(queue, keys, [article(1), article(2)]))
+    again = list(enqueue_articles(queue, keys, [article(1), article(2)]))
+    assert first[0][0] is not None and again[0][0] is None
+    assert queue.count == 1
+
+
+def test_a_batch_applies_its_articles_in_order(redis_client, keys):
+    queue = make_queue(redis_client, keys)
+    [(job, _)] = enqueue_articles(queue, keys, [article(1, 1000), article(2, 2000), article(3, 3000)])
+    run_worker(redis_client, queue)
+
+    job = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer)
+    assert job.get_status() == "finished"
+    assert [a["article"] for a in job.return_value()["articles"]] == ["a1", "a2", "a3"]
+    assert troop_figure(redis_client, keys)["value"] == 3000  # two increases, applied oldest first
+
+
+def test_an_article_queued_again_in_another_batch_raises_no_alert_twice(redis_client, keys):
+    # a poller that died after queueing a batch but before marking it seen queues it again next time, with newcomers
+    queue = make_queue(redis_client, keys)
+    list(enqueue_articles(queue, keys, [article(1, 1000), article(2, 2000)]))
+    run_worker(redis_client, queue)
+    assert redis_client.xlen(keys.alerts_stream) == 2  # first report, then an increase
+
+    [(job, _)] = enqueue_articles(queue, keys, [article(1, 1000), article(2, 2000), article(3, 3000)])
+    assert job is not None
+    run_worker(redis_client, queue)
+    result = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).return_value()
+    assert [len(a["alerts"]) for a in result["articles"]] == [0, 0, 1]
+    assert redis_client.xlen(keys.alerts_stream) == 3
+
+
+def test_a_bad_article_leaves_its_batch_and_fails_alone(redis_client, keys, monkeypatch):
+    real = jobs._events_of
+
+    def extractor_bug(item: dict) -> list:
+        if "poison" in item["text"]:
+            raise ValueError("an extractor bug on odd input")
+        return real(item)
+
+    monkeypatch.setattr(jobs, "_events_of", extractor_bug)  # fault injection: the worker runs in this process
+    queue = make_queue(redis_client, keys)
+    poison = article(2, text="poison")
+    [(job, _)] = enqueue_articles(queue, keys, [article(1, 1000), poison, article(3, 3000)])
+    ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True, max_jobs=1)
+
+    result = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).return_value()
+    assert [a["article"] for a in result["articles"]] == ["a1", "a3"]
+    assert result["requeued"] == [keys.job_id("a2", "v1")]
+    assert troop_figure(redis_client, keys)["value"] == 3000
+
+    alone = Job.fetch(keys.job_id("a2", "v1"), connection=redis_client, serializer=JSONSerializer)
+    assert alone.args[0] == [poison] and alone.retries_left == jobs.RETRY.max
+    run_worker(redis_client, queue)
+    assert alone.get_status() in ("scheduled", "failed")  # its own retries, then the failed registry: visible, not lost
