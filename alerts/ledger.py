@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 from importlib import resources
@@ -113,6 +114,19 @@ def _dedupe_key(mid: str, vkey: str, event: dict[str, Any], identity: str) -> st
                 f"evidence:{evidence}" if evidence else identity, length=24)
 
 
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One article made ready for the ledger script: its declared keys and JSON argument (``created_at`` comes at commit)."""
+
+    article_id: str
+    keys: list[str]
+    payload: dict[str, Any]
+
+
 class Ledger:
     """Figures per metric in Redis; ``apply`` is the only writer, ``figures`` the reader."""
 
@@ -132,6 +146,15 @@ class Ledger:
         The same article applied again (same id and version, or same
         fingerprint) returns ``[]`` and changes nothing.
         """
+        prepared = self.prepare(article, events)
+        return self.commit(prepared) if prepared is not None else []
+
+    def prepare(self, article: dict[str, Any], events: list[dict[str, Any]]) -> Prepared | None:
+        """All of :meth:`apply` that does not read the ledger (validation, entries, ids, templates); ``None``: nothing to record.
+
+        Workers run this in parallel, before their turn to commit
+        (``worker/commit_order.py``), so only :meth:`commit` is serial.
+        """
         article_id = _text(article.get("id"))
         try:
             published = parse_published(article.get("published"))
@@ -139,17 +162,46 @@ class Ledger:
             if events:
                 _log().warning("article_rejected", article_id=article_id, url=article.get("url"), reason=str(exc),
                                events=len(events))
-            return []
+            return None
         prepared = self._prepare(article, published, events)
         if not prepared:
-            return []
+            return None
         keys_, payload = self._payload(article, prepared)
-        reply = self._script(keys=keys_, args=[json.dumps(payload, ensure_ascii=False, allow_nan=False)])
-        status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
-        alerts = [json.loads(a) for a in raw_alerts]
-        _log().debug("ledger_applied", article_id=article_id, status=status, events=len(prepared),
-                     alerts=[a["kind"] for a in alerts])
-        return alerts
+        return Prepared(article_id, keys_, payload)
+
+    def commit(self, prepared: Prepared) -> list[dict[str, Any]]:
+        """Run the script on a prepared article: compare, record, publish, atomically; returns the alerts raised."""
+        [outcome] = self.commit_many([prepared])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def commit_many(self, prepared: list[Prepared]) -> list[list[dict[str, Any]] | redis.ResponseError]:
+        """:meth:`commit` for several articles, in order, in one round trip; a script error is returned in its place.
+
+        Each article stays atomic on its own (one script run each); a lost
+        connection raises, and the caller retries the lot (an article already
+        applied adds nothing).
+        """
+        if not prepared:
+            return []
+        created_at = _now_iso()
+        pipe = self.connection.pipeline(transaction=False)
+        for item in prepared:
+            payload = dict(item.payload, created_at=created_at)
+            self._script(keys=item.keys, args=[json.dumps(payload, ensure_ascii=False, allow_nan=False)], client=pipe)
+        outcomes: list[list[dict[str, Any]] | redis.ResponseError] = []
+        for item, reply in zip(prepared, pipe.execute(raise_on_error=False)):
+            if isinstance(reply, redis.ResponseError):
+                _log().error("ledger_script_failed", article_id=item.article_id, error=str(reply))
+                outcomes.append(reply)
+                continue
+            status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
+            alerts = [json.loads(a) for a in raw_alerts]
+            _log().debug("ledger_applied", article_id=item.article_id, status=status,
+                         events=len(item.payload["events"]), alerts=[a["kind"] for a in alerts])
+            outcomes.append(alerts)
+        return outcomes
 
     def _prepare(self, article: dict[str, Any], published: datetime, events: list[Any]) -> list[dict[str, Any]]:
         """Validated events, each with everything the script needs; bad ones are logged and left out."""
@@ -225,7 +277,6 @@ class Ledger:
         payload = {
             "article": {"id": article_id, "version": _text(article.get("version"))},
             "has_fingerprint": bool(fingerprint),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "maxlen": self.stream_maxlen,
             "alerts_channel": self.keys.alerts_channel,
             "metrics": metrics,

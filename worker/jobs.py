@@ -157,10 +157,11 @@ def _events_of(article: dict[str, Any]) -> list[dict[str, Any]]:
 def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
     """Extract each article's transfer events and hand them to the ledger, in order; returns a summary.
 
-    Extraction runs first for the whole batch; the ledger commits wait for the
-    jobs queued before this one (:class:`CommitOrder`). A Redis error fails the
-    batch (RQ retries it; the ledger skips what it already applied); any other
-    error in one article of several sends that article to a job of its own.
+    Extraction and the ledger's preparation run first for the whole batch; the
+    ledger commits (one round trip) wait for the jobs queued before this one
+    (:class:`CommitOrder`). A lost Redis connection fails the batch (RQ retries
+    it; the ledger skips what it already applied); any other error in one
+    article of several sends that article to a job of its own.
     """
     from rq import get_current_job
 
@@ -177,11 +178,13 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
     failed: list[dict[str, Any]] = []
     structlog.contextvars.bind_contextvars(job_id=job.id if job else None)
     try:
-        extracted = []
+        ledger = Ledger(connection, keys)
+        ready = []  # (article, its events, what the ledger will commit)
         for article in articles:
             with _article_context(article):
                 try:
-                    extracted.append((article, _events_of(article)))
+                    events = _events_of(article)
+                    ready.append((article, events, ledger.prepare(article, events)))
                 except Exception:
                     if alone:
                         raise
@@ -189,17 +192,15 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
                     failed.append(article)
         if order is not None:
             order.wait_turn(job.id)  # articles queued before these commit first
-        ledger = Ledger(connection, keys)
-        for article, events in extracted:
+        committing = [prepared for _article, _events, prepared in ready if prepared is not None]
+        outcomes = iter(ledger.commit_many(committing))  # one round trip; a lost connection raises: batch retried
+        for article, events, prepared in ready:
+            alerts = next(outcomes) if prepared is not None else []
             with _article_context(article):
-                try:
-                    alerts = ledger.apply(article, events)
-                except redis.RedisError:
-                    raise  # the whole batch is retried
-                except Exception:
+                if isinstance(alerts, Exception):
                     if alone:
-                        raise
-                    log.exception("article_failed_in_batch", url=article.get("url"), step="ledger")
+                        raise alerts
+                    log.error("article_failed_in_batch", url=article.get("url"), step="ledger", error=str(alerts))
                     failed.append(article)
                     continue
                 processed.append({"article": article["id"], "events": len(events), "alerts": [a["id"] for a in alerts]})
