@@ -78,15 +78,21 @@ def test_an_article_queued_again_in_another_batch_raises_no_alert_twice(redis_cl
     assert redis_client.xlen(keys.alerts_stream) == 3
 
 
-def test_a_bad_article_leaves_its_batch_and_fails_alone(redis_client, keys, monkeypatch):
-    real = jobs._events_of
+class BuggyExtractor:
+    """The real extractor, except that it breaks on any batch holding the word 'poison'."""
 
-    def extractor_bug(item: dict) -> list:
-        if "poison" in item["text"]:
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def extract_many(self, records):
+        if any("poison" in r["text"] for r in records):
             raise ValueError("an extractor bug on odd input")
-        return real(item)
+        return self.real.extract_many(records)
 
-    monkeypatch.setattr(jobs, "_events_of", extractor_bug)  # fault injection: the worker runs in this process
+
+def test_a_bad_article_leaves_its_batch_and_fails_alone(redis_client, keys, monkeypatch):
+    jobs.preload()
+    monkeypatch.setattr(jobs, "_extractor", BuggyExtractor(jobs._extractor))  # fault injection: the worker runs here
     queue = make_queue(redis_client, keys)
     poison = article(2, text="poison")
     [(job, _)] = enqueue_articles(queue, keys, [article(1, 1000), poison, article(3, 3000)])

@@ -149,9 +149,26 @@ def preload() -> None:
         log.info("extractor_ready", seconds=round(time.perf_counter() - started, 2))
 
 
-def _events_of(article: dict[str, Any]) -> list[dict[str, Any]]:
-    published = (article.get("published") or "")[:10] or None
-    return _extractor.extract(article.get("text") or "", title=article.get("title"), published=published)
+def _record(article: dict[str, Any]) -> dict[str, Any]:
+    return {"text": article.get("text") or "", "title": article.get("title"),
+            "published": (article.get("published") or "")[:10] or None}
+
+
+def _events_of_all(articles: list[dict[str, Any]]) -> list[list[dict[str, Any]] | Exception]:
+    """Each article's events, through spaCy in batches (``extract_many``); an article that breaks the
+    extractor gets its exception in its place (found by reading the articles one by one)."""
+    try:
+        return list(_extractor.extract_many([_record(a) for a in articles]))
+    except Exception:
+        if len(articles) == 1:
+            raise
+    out: list[list[dict[str, Any]] | Exception] = []
+    for article in articles:
+        try:
+            out.append(next(_extractor.extract_many([_record(article)])))
+        except Exception as exc:  # noqa: BLE001 - reported and re-queued by the caller
+            out.append(exc)
+    return out
 
 
 def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
@@ -180,10 +197,11 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
     try:
         ledger = Ledger(connection, keys)
         ready = []  # (article, its events, what the ledger will commit)
-        for article in articles:
+        for article, events in zip(articles, _events_of_all(articles)):
             with _article_context(article):
                 try:
-                    events = _events_of(article)
+                    if isinstance(events, Exception):
+                        raise events
                     ready.append((article, events, ledger.prepare(article, events)))
                 except Exception:
                     if alone:
