@@ -98,6 +98,31 @@ def test_sigkill_of_a_worker_mid_job_processes_the_article_exactly_once(redis_cl
     assert "worker_died" in log and "jobs_recovered_from_dead_worker" in log
 
 
+def test_sigkill_mid_batch_job_processes_every_article_of_the_batch_exactly_once(redis_client, keys, service_env, http_server, tmp_path):
+    # six articles from one poll travel as one job; the long last one keeps the worker busy until it is killed
+    filler = " ".join(["Officials in Seoul said North Korea's trade with Russia kept growing this year."] * 1500)
+    articles = troop_articles(6)
+    articles[-1]["text"] = articles[-1]["text"] + " " + filler
+    feeds = write_feeds(tmp_path / "feeds.yaml", http_server.serve_bytes("/f.xml", render_rss(articles, http_server.base_url)))
+    run = spawn(["run", "--once", "--workers", "1", "--feeds", str(feeds)], service_env, tmp_path / "run.log")
+
+    queue = make_queue(redis_client, keys)
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and time.monotonic() < deadline and run.poll() is None:
+        if StartedJobRegistry(queue=queue).count:
+            for w in Worker.all(queue=queue):
+                os.kill(w.pid, signal.SIGKILL)
+                killed = w.pid
+        time.sleep(0.005)  # polling Redis: there is no event to wait on for "job started"
+    assert killed, "never saw the job running"
+    assert run.wait(timeout=240) == 0, (tmp_path / "run.log").read_text()[-3000:]
+    alerts = all_alerts(redis_client, keys)
+    assert [(a["kind"], a["current"]["value"]) for a in alerts] == \
+        [("first_report", 1000)] + [("increase", 1000 * (i + 1)) for i in range(1, 6)]
+    assert "jobs_recovered_from_dead_worker" in (tmp_path / "run.log").read_text()
+
+
 def test_sigterm_mid_batch_then_restart_loses_nothing_and_doubles_nothing(redis_client, keys, service_env, http_server, tmp_path):
     articles = troop_articles(12)
     feeds = write_feeds(tmp_path / "feeds.yaml", http_server.serve_bytes("/f.xml", render_rss(articles, http_server.base_url)))
