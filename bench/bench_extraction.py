@@ -146,7 +146,7 @@ def everyday_article(rng: random.Random) -> str:
 def streams(seed: int, n: int) -> tuple[list[str], list[str]]:
     rng = random.Random(seed)
     mixed = [relevant_article(rng) if i % 10 == 0 else everyday_article(rng) for i in range(n)]
-    relevant = [relevant_article(rng) for _ in range(max(1, n // 10))]
+    relevant = [relevant_article(rng) for _ in range(max(1, n // 3))]  # the tokenizer takes ~0.3 s on these
     return mixed, relevant
 
 
@@ -154,7 +154,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)  # best of 5 each: single rounds here vary by 20%
     a = ap.parse_args()
     ex = Extractor()
     tok = spacy.blank("en").tokenizer
