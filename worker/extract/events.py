@@ -546,7 +546,7 @@ class EventBuilder:
             return None  # "North Korea's Najin port": the possessor carries the role
         if trig is not None and a.start == trig.end and lower[trig.end - 1 - ts] == "for" and trig.end - trig.start > 1:
             return ("DST", 4.0)  # "fighting for Moscow": the side they fight for is where they went
-        prep = _preposition(lower, i)
+        prep = _preposition(lower, i, ttype in ("presence", "receive"))
         base_type = "give" if ttype == "give_passive" else ttype
         if prep in _PREP_ROLES:
             roles = _PREP_ROLES[prep]
@@ -696,7 +696,7 @@ _PURPOSE_VERBS = {"help", "support", "assist", "aid", "back", "rebuild", "recons
                   "supplement", "resupply", "defend", "protect", "arm", "equip"}
 
 
-def _preposition(lower: list[str], i: int) -> str | None:
+def _preposition(lower: list[str], i: int, presence: bool = False) -> str | None:
     k = i - 1
     while k >= 0 and lower[k] in ("the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern",
                                   "southern", "far", "far-eastern", "north", "south", "occupied", "east", "west"):
@@ -715,6 +715,8 @@ def _preposition(lower: list[str], i: int) -> str | None:
         # "to Dunay in Russia's east": the outer preposition governs
         for j in range(k - 1, max(-1, k - 5), -1):
             if lower[j] in ("to", "into", "from", "at"):
+                if presence and lower[j] == "at":
+                    break  # "workers employed at a shipyard in Vladivostok": where they are, not where it was loaded
                 return lower[j]
             if lower[j] in (",", ".", "and"):
                 break
