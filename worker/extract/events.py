@@ -711,6 +711,11 @@ def _preposition(lower: list[str], i: int, presence: bool = False) -> str | None
             j -= 1
         if j >= 0 and lower[j] == "to":
             return "to"
+    if w == "of" and k >= 3 and lower[k - 1][:1].isalpha():
+        # "to help rebuild areas of Russia's Kursk region": the purpose verb's object is a part of the place
+        v = k - 2 if lower[k - 2] not in ("the", "some", "parts", "part") else k - 3
+        if v >= 1 and lower[v] in _PURPOSE_VERBS and lower[v - 1] in ("to", "help"):
+            return "to"
     if w == "in" and k >= 2 and lower[k - 1][:1].isalpha():
         # "to Dunay in Russia's east": the outer preposition governs
         for j in range(k - 1, max(-1, k - 5), -1):
