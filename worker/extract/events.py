@@ -205,6 +205,10 @@ class EventBuilder:
                 continue
             if trig is not None and any(min(trig.start, t.start) < b < max(trig.start, t.start) for b in breaks):
                 trig = None  # the only transfer word is in another clause
+            if trig is None and t.qty is None and inherited is not None and t.item.start - ts > 0 \
+                    and lower[t.item.start - ts - 1] in _ANAPHORS \
+                    and any(ev["category"] == t.item.label for ev in previous):
+                continue  # "The workers earn as little as $100 a month": the ones just counted, no transfer word
             if trig is None and inherited is None and t.item.label not in ("troops", "workers"):
                 continue
             if inherited is not None:
