@@ -529,7 +529,7 @@ class EventBuilder:
               item_starts: list[int] = ()) -> tuple[str, float] | None:
         i = a.start - ts
         # an adjective or name right before the item says where the item comes from
-        after_trigger = trig is not None and a.start == trig.end
+        after_trigger = trig is not None and a.start == trig.end and ttype != "presence"  # not "the number of North Korean troops"
         if a.end + 1 <= t.item.start <= a.end + 3 and _possessive(lower, a, ts) and not after_trigger \
                 and t.item.label in ("troops", "workers"):
             # "North Korea's troops in Russia": whose people they are says where they come from
