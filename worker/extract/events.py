@@ -395,6 +395,9 @@ class EventBuilder:
                 continue
             if k in actor_toks or w in _ATTACH_GAP_OK or (w in ("and", "or") and k > qe) or not w.strip():
                 if w == "of" and not seen_unit:
+                    if k + 1 < te and lower[k + 1 - ts] in ("the", "those", "these") and k == qe:
+                        k += 2  # "as many as 100 of the missiles": a part of the item named before
+                        continue
                     return None
                 k += 1
                 continue
