@@ -436,6 +436,8 @@ class EventBuilder:
                 continue  # "a number of": part of the figure
             if item.label in tr.info.not_for:  # type: ignore[union-attr]
                 continue
+            if tr.start == item.end and tr.label == "give":
+                return tr  # "launched 50 ballistic missiles supplied by North Korea": the participle on the item
             if tr.end <= t_start:
                 d = t_start - tr.end
             elif tr.start >= t_end:
