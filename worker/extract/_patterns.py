@@ -141,6 +141,7 @@ class NumberWords:
     after_item_before: tuple[str, ...] = ()
     after_item_end: tuple[str, ...] = ()
     total_nouns: tuple[str, ...] = ()
+    earlier_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _load_numbers() -> NumberWords:
     where = "patterns/numbers.json"
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
             "not_after", "not_before", "months"}
-    _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end", "total_nouns"}, keys)
+    _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end", "total_nouns",
+                                  "earlier_before"}, keys)
     for k in ("words", "scales", "qualifiers", "vague", "months"):
         if not isinstance(d[k], dict):
             raise PatternError(f"{where}: {k} must be an object")
@@ -204,6 +206,7 @@ def _load_numbers() -> NumberWords:
         after_item_before=tuple(s.lower() for s in _strings(where, d.get("after_item_before") or ["-"])),
         after_item_end=tuple(s.lower() for s in _strings(where, d.get("after_item_end") or ["."])),
         total_nouns=tuple(s.lower() for s in _strings(where, d.get("total_nouns") or ["total"])),
+        earlier_before=tuple(s.lower() for s in _strings(where, d.get("earlier_before") or [])),
     )
 
 

@@ -60,6 +60,8 @@ _WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every
 _PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
+_EARLIER_GAP = {"a", "an", "the", "its", "previous", "earlier", "initial", "prior", "estimate", "estimated", "figure",
+                "of"}
 
 
 @dataclass
@@ -95,6 +97,7 @@ class EventBuilder:
         self.after_item_before = set(patterns.numbers.after_item_before)
         self.after_item_end = set(patterns.numbers.after_item_end)
         self.total_nouns = set(patterns.numbers.total_nouns)
+        self.earlier_before = {tuple(w.split()) for w in patterns.numbers.earlier_before}
         self._named_before: set[str] = set()
 
     # -- the document ---------------------------------------------------------------------------
@@ -335,6 +338,13 @@ class EventBuilder:
                 continue
             if self.numbers.is_year(q):
                 continue
+            if self.earlier_before and self._earlier(lower, qs - ts):
+                # "about 240 rocket launchers, up from some 200": the same figure, as it stood before
+                before = [t for t in targets if t.qty is not None and t.item.end <= qs and qs - t.item.end <= 12]
+                if before:
+                    back = max(before, key=lambda t: t.item.end)
+                    targets.append(Target(back.item, replace(q, increment=False), qs, qe))
+                continue
             after = units[qe].end if qe in units else qe  # "reaching an estimated 2 million barrels this year"
             nxt = lower[after - ts] if after - ts < len(lower) else "."
             prv = lower[qs - ts - 1] if qs - ts - 1 >= 0 else ""
@@ -365,6 +375,13 @@ class EventBuilder:
                 t.qty = Quantity(c0, t.item.cend, 1, 1, 1, "exact", self._text[c0:t.item.cend])
                 t.q_start, t.q_end, t.implicit = t.item.start - 1, t.item.start, True
         return targets
+
+    def _earlier(self, lower: list[str], i: int) -> bool:
+        """Is the figure at token ``i`` after 'up from' (past 'a previous estimate of')?"""
+        j = i - 1
+        while j >= 0 and i - j <= 5 and lower[j] in _EARLIER_GAP:
+            j -= 1
+        return j >= 1 and (lower[j - 1], lower[j]) in self.earlier_before
 
     def _is_quantity(self, q: Quantity, qs: int, qe: int, lower: list[str], ts: int, te: int) -> bool:
         nxt = lower[qe - ts] if qe - ts < len(lower) else ""
