@@ -69,13 +69,16 @@ class ItemRule:
     unit: str | None
     phrases: tuple[str, ...]
     weak: bool = False
+    after: tuple[str, ...] = ()  # an item only a few words after one of these ("help for ... programs")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ItemRule:
-        _check_keys(where, d, {"category", "unit", "phrases", "weak"}, {"category", "phrases"})
+        _check_keys(where, d, {"category", "unit", "phrases", "weak", "after"}, {"category", "phrases"})
         if d["category"] not in CATEGORIES:
             raise PatternError(f"{where}: unknown category {d['category']!r}")
-        return cls(d["category"], d.get("unit"), tuple(_strings(where, d["phrases"])), bool(d.get("weak", False)))
+        after = tuple(s.lower() for s in _strings(where, d["after"])) if d.get("after") else ()
+        return cls(d["category"], d.get("unit"), tuple(_strings(where, d["phrases"])), bool(d.get("weak", False)),
+                   after)
 
 
 TRIGGER_TYPES = ("give", "receive", "motion", "presence", "use")

@@ -297,7 +297,10 @@ class EventBuilder:
         ignores = m.get("ignore", [])
         items = [i for i in m.get("item", [])
                  if not any(a.start < i.end and i.start < a.end for a in all_actors)
-                 and not any(g.start < i.end and i.start < g.end and g.end - g.start >= i.end - i.start for g in ignores)]
+                 and (i.info.after  # type: ignore[union-attr]
+                      or not any(g.start < i.end and i.start < g.end and g.end - g.start >= i.end - i.start for g in ignores))]
+        if any(i.info.after for i in items):  # type: ignore[union-attr]
+            items = [i for i in items if not i.info.after or _after(lower, i.start - ts, i.info.after)]  # type: ignore[union-attr]
         kept: list[Mention] = []
         for k, it in enumerate(items):
             nxt = items[k + 1] if k + 1 < len(items) else None
@@ -572,6 +575,8 @@ class EventBuilder:
             return None  # "North Korea's Najin port": the possessor carries the role
         if trig is not None and a.start == trig.end and lower[trig.end - 1 - ts] == "for" and trig.end - trig.start > 1:
             return ("DST", 4.0)  # "fighting for Moscow": the side they fight for is where they went
+        if a.info == "adj" and trig is not None and a.end == trig.start and ttype == "give":
+            return ("SRC", 4.0)  # "Russian help for ...", "Russian deliveries": whose the giving is
         prep = _preposition(lower, i, ttype in ("presence", "receive"))
         base_type = "give" if ttype == "give_passive" else ttype
         if prep in _PREP_ROLES:
@@ -703,6 +708,17 @@ def _tok_text(lower: list[str], m: Mention, ts: int) -> str:
 
 _PARTICIPLES = {"sent", "given", "sold", "paid", "lent", "brought", "taken", "got", "gotten", "built", "dealt",
                 "shown", "repaid", "promised", "supplied", "shipped", "delivered", "provided", "transferred"}
+
+
+def _after(lower: list[str], i: int, words: tuple[str, ...]) -> bool:
+    """Is one of ``words`` at most 8 tokens before ``i``, in the same clause?"""
+    for k in range(i - 1, max(-1, i - 9), -1):
+        w = lower[k]
+        if w in words:
+            return True
+        if w in (",", ";", ".", "but", "while"):
+            return False
+    return False
 
 
 def _passive(lower: list[str], i: int) -> bool:
