@@ -157,6 +157,7 @@ class Patterns:
     modifiers: tuple[ModifierRule, ...]
     numbers: NumberWords
     speech: dict[str, Any] = field(default_factory=dict)
+    pronouns: tuple[str, ...] = ()  # "of them" after a figure: the item of the sentence before
 
 
 def _load_actors() -> tuple[ActorRule, ...]:
@@ -168,9 +169,11 @@ def _load_actors() -> tuple[ActorRule, ...]:
 def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...]]:
     d = _read("items.json")
     where = "patterns/items.json"
-    _check_keys(where, d, {"description", "items", "ignore", "units"}, {"items"})
+    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns"}, {"items"})
     items = tuple(ItemRule.from_dict(a, f"{where}: items[{i}]") for i, a in enumerate(d["items"]))
-    return items, tuple(_strings(f"{where}: ignore", d.get("ignore", []))), tuple(_strings(f"{where}: units", d.get("units", [])))
+    return (items, tuple(_strings(f"{where}: ignore", d.get("ignore", []))),
+            tuple(_strings(f"{where}: units", d.get("units", []))),
+            tuple(s.lower() for s in _strings(f"{where}: pronouns", d.get("pronouns", []))))
 
 
 def _load_triggers() -> tuple[TriggerRule, ...]:
@@ -224,8 +227,8 @@ def _load_speech() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def load_patterns() -> Patterns:
     """Read and validate every pattern file once per process."""
-    items, ignore, units = _load_items()
+    items, ignore, units, pronouns = _load_items()
     return Patterns(
-        actors=_load_actors(), items=items, ignore=ignore, units=units, triggers=_load_triggers(),
+        actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, triggers=_load_triggers(),
         modifiers=_load_modifiers(), numbers=_load_numbers(), speech=_load_speech(),
     )

@@ -99,6 +99,11 @@ class EventBuilder:
         self.total_nouns = set(patterns.numbers.total_nouns)
         self.earlier_before = {tuple(w.split()) for w in patterns.numbers.earlier_before}
         self._named_before: set[str] = set()
+        self.pronouns = tuple(f" {w}" for w in patterns.pronouns)
+        self._plain_items = {}  # category -> its first plain item rule, for items a pronoun stands for
+        for it in patterns.items:
+            if not it.weak and not it.after:
+                self._plain_items.setdefault(it.category, it)
 
     # -- the document ---------------------------------------------------------------------------
     def __call__(self, doc: Doc, published: date | None) -> list[dict]:
@@ -140,6 +145,8 @@ class EventBuilder:
                 continue
             local = {k: v[bisect_left(starts[k], ts):bisect_left(starts[k], te)] for k, v in mentions.items()}
             before, named = named, {a.label for a in local.get("actor", ()) if a.label in PARTIES}
+            if previous and self.pronouns and any(w in self._text[cs:ce] for w in self.pronouns):
+                self._pronoun_items(local, previous, ts, te)
             if not local.get("item"):
                 previous = []
                 continue
@@ -151,6 +158,26 @@ class EventBuilder:
             events.extend(found)
             previous = found
         return events
+
+    def _pronoun_items(self, local: dict[str, list[Mention]], previous: list[dict], ts: int, te: int) -> None:
+        """"More than 10,000 of them are working ...": 'them' after a figure stands for the item of the
+        sentence before; it is added as an item mention of that category."""
+        lower = self._lower_slice(ts, te)
+        if lower is None:
+            return
+        items = list(local.get("item", ()))
+        for k in range(2, len(lower)):
+            if lower[k] == "them" and lower[k - 1] == "of" and lower[k - 2][:1].isdigit():
+                cat = previous[-1]["category"]
+                rule = self._plain_items.get(cat)
+                if rule is None:
+                    return
+                c0 = self._idx_list[ts + k]
+                items.append(Mention("item", cat, ts + k, ts + k + 1, c0, c0 + 4, rule))
+        local["item"] = sorted(items, key=lambda m: (m.start, m.end))
+
+    def _lower_slice(self, ts: int, te: int) -> list[str] | None:
+        return None if self._low_tokens is None else self._low_tokens[ts:te]
 
     # -- one sentence ---------------------------------------------------------------------------
     def _sentence(self, doc: Doc, ts: int, te: int, cs: int, ce: int, m: dict[str, list[Mention]],
@@ -284,7 +311,7 @@ class EventBuilder:
                             return ev["supplier"], ev["recipient"]
         for it in items:
             i = it.start - ts
-            if i > 0 and lower[i - 1] in _ANAPHORS and lower[0] not in ("from",):
+            if i > 0 and (lower[i - 1] in _ANAPHORS or lower[i] == "them") and lower[0] not in ("from",):
                 for ev in reversed(previous):
                     if ev["category"] == it.label or ev["category"] in ("containers", "weapons_other"):
                         if codes and not codes <= {ev["supplier"], ev["recipient"]} | set(PARTIES):
@@ -417,6 +444,9 @@ class EventBuilder:
                 if w == "of" and not seen_unit:
                     if k + 1 < te and lower[k + 1 - ts] in ("the", "those", "these") and k == qe:
                         k += 2  # "as many as 100 of the missiles": a part of the item named before
+                        continue
+                    if k + 1 < te and lower[k + 1 - ts] == "them" and k == qe:
+                        k += 1  # "10,000 of them": the pronoun is read as the item it stands for
                         continue
                     return None
                 k += 1
