@@ -213,6 +213,7 @@ class EventBuilder:
         for t in targets:
             t.cats = categories(mods, t.start, t.end, terminators, lower, ts)
         main_at = ts
+        read: dict[Mention, tuple[str, str]] = {}  # the direction read for each item
         # what comes back ("in exchange for oil") is read after the main transfer of the sentence
         targets = [t for t in targets if "RECIPROCAL" not in t.cats] + [t for t in targets if "RECIPROCAL" in t.cats]
         for t in targets:
@@ -247,7 +248,10 @@ class EventBuilder:
                 direction = self._direction(t, trig, actors, breaks, lower, ts, te, codes,
                                             context if use_context else None, [x.item.start for x in targets])
             if direction is None:
+                direction = read.get(t.item)  # a second figure of an item already read ("..., on top of the 11,000 it sent")
+            if direction is None:
                 continue
+            read.setdefault(t.item, direction)
             if dates is None:
                 dates = self.dates.find(text, published)
             out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
@@ -375,6 +379,21 @@ class EventBuilder:
                     back = max(before, key=lambda t: t.item.end)
                     targets.append(Target(back.item, replace(q, increment=False), qs, qe))
                 continue
+            if qe - ts + 1 < len(lower) and lower[qe - ts] in ("it", "they"):
+                # "on top of the roughly 11,000 it sent last autumn": the item is the one before, sent again
+                k = qe + 1
+                while k < te and lower[k - ts] in ("had", "has", "have", "already", "also"):
+                    k += 1
+                if any(tr.start == k and tr.label in ("give", "motion") for tr in m.get("trigger", ())):
+                    before = [t for t in targets if t.item.end <= qs and qs - t.item.end <= 12]
+                    if before:
+                        back = max(before, key=lambda t: t.item.end)
+                        q = replace(q, increment=False, total=True)  # what was sent before: a total so far
+                        if back.qty is None:
+                            back.qty, back.q_start, back.q_end = q, qs, qe
+                        else:
+                            targets.append(Target(back.item, q, qs, qe))
+                    continue
             after = units[qe].end if qe in units else qe  # "reaching an estimated 2 million barrels this year"
             nxt = lower[after - ts] if after - ts < len(lower) else "."
             prv = lower[qs - ts - 1] if qs - ts - 1 >= 0 else ""
