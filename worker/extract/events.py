@@ -664,7 +664,7 @@ class EventBuilder:
             has_since = any(d.kind == "since" for d in dates)
             if explicit_total or has_since:
                 mode = "total"
-            elif status not in ("planned", "denied") and ttype != "use" and any(
+            elif status != "planned" and ttype != "use" and any(
                     # a figure in the clause (the clause text is joined only for a vague one)
                     o.qty is not None and not o.implicit and not o.qty.increment and (
                         o.qty.qualifier != "vague" or _PERFECT.search(" ".join(lower[lo - ts:hi - ts])))
