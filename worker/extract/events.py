@@ -848,8 +848,17 @@ def _is_possessive_context(a: Mention, s: int, e: int) -> bool:
 def _dedupe(events: list[dict]) -> list[dict]:
     out: list[dict] = []
     seen: set = set()
+    bare: dict[tuple, dict] = {}
     for ev in events:
         q = ev["quantity"]
+        if q is None:
+            # "more self-propelled howitzers and multiple rocket launchers": one event of the category,
+            # with the mode one of its items was read with
+            first = bare.setdefault((ev["supplier"], ev["recipient"], ev["category"], ev["status"]), ev)
+            if first is not ev:
+                if first["mode"] == "unspecified":
+                    first["mode"] = ev["mode"]
+                continue
         key = (ev["supplier"], ev["recipient"], ev["category"], ev["mode"], ev["status"],
                None if q is None else (q["value"], q["low"], q["qualifier"]))
         if key in seen:
