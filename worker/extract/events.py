@@ -60,6 +60,8 @@ _WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every
 _PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
+_CONTENT_VERBS = {"hold", "holds", "held", "holding", "contain", "contains", "contained", "containing", "carry",
+                  "carries", "carried", "carrying"}
 _EARLIER_GAP = {"a", "an", "the", "its", "previous", "earlier", "initial", "prior", "estimate", "estimated", "figure",
                 "of"}
 
@@ -240,6 +242,13 @@ class EventBuilder:
                     and lower[t.item.start - ts - 1] in _ANAPHORS \
                     and any(ev["category"] == t.item.label for ev in previous):
                 continue  # "The workers earn as little as $100 a month": the ones just counted, no transfer word
+            if trig is None and inherited is None and t.qty is not None and t.item.label != "containers":
+                held = self._held_in(t, read, lower, ts)
+                if held is not None:  # "... 10,000 containers to Russia, which could hold 4.8 million rounds"
+                    if dates is None:
+                        dates = self.dates.find(text, published)
+                    out.append(self._event(t, trig, held, targets, dates, lower, ts, cs, ce, text, source, breaks))
+                    continue
             if trig is None and inherited is None and t.item.label not in ("troops", "workers"):
                 continue
             if inherited is not None:
@@ -260,6 +269,18 @@ class EventBuilder:
         return _dedupe(out)
 
     # -- pieces ---------------------------------------------------------------------------------
+    @staticmethod
+    def _held_in(t: Target, read: dict[Mention, tuple[str, str]], lower: list[str], ts: int) -> tuple[str, str] | None:
+        """The direction of the containers read before ", which could hold" in the sentence."""
+        for item, direction in read.items():
+            if item.label != "containers" or item.end > t.start:
+                continue
+            clause = lower[item.end - ts:t.start - ts]
+            if ("," in clause and "which" in clause and any(w in _CONTENT_VERBS for w in clause)
+                    and len(clause) <= 20):
+                return direction
+        return None
+
     def _lower(self, doc: Doc, ts: int, te: int) -> list[str]:
         """Lower-cased token texts of a sentence, sliced from the text (no Token objects)."""
         if self._low is None:
