@@ -146,7 +146,10 @@ class EventBuilder:
                 named = set()
                 continue
             local = {k: v[bisect_left(starts[k], ts):bisect_left(starts[k], te)] for k, v in mentions.items()}
-            before, named = named, {a.label for a in local.get("actor", ()) if a.label in PARTIES}
+            # the parties named last: a sentence naming no one ("Officials believe ...") keeps those before it
+            before = named
+            if local.get("actor"):
+                named = {a.label for a in local["actor"] if a.label in PARTIES}
             if previous and self.pronouns and any(w in self._text[cs:ce] for w in self.pronouns):
                 self._pronoun_items(local, previous, ts, te)
             if not local.get("item"):
