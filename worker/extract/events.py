@@ -60,6 +60,8 @@ _WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every
 _PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
+_MAKE_VERBS = {"produce", "mass-produce", "build", "make", "manufacture", "develop", "assemble", "design"}
+_HELP_WORDS = {"help", "helps", "helped", "helping", "assist", "assists", "assisted", "assisting"}
 _CONTENT_VERBS = {"hold", "holds", "held", "holding", "contain", "contains", "contained", "containing", "carry",
                   "carries", "carried", "carrying"}
 _EARLIER_GAP = {"a", "an", "the", "its", "previous", "earlier", "initial", "prior", "estimate", "estimated", "figure",
@@ -227,6 +229,10 @@ class EventBuilder:
         # what comes back ("in exchange for oil") is read after the main transfer of the sentence
         targets = [t for t in targets if "RECIPROCAL" not in t.cats] + [t for t in targets if "RECIPROCAL" in t.cats]
         for t in targets:
+            if t.item.label not in _MASS_CATEGORIES and self._helped_to_make(t, lower, ts):
+                # "helping North Korea mass-produce attack drones": the know-how moves, not the drones
+                t = Target(replace(t.item, label="technology", info=self._plain_items["technology"]))
+                t.cats = categories(mods, t.start, t.end, terminators, lower, ts) - {"CASUALTY"}
             if t.cats & {"CASUALTY", "HYPOTHETICAL"}:
                 continue
             if t.qty is None and t.item.label == "containers" and inherited is not None \
@@ -277,6 +283,15 @@ class EventBuilder:
         return _dedupe(out)
 
     # -- pieces ---------------------------------------------------------------------------------
+    @staticmethod
+    def _helped_to_make(t: Target, lower: list[str], ts: int) -> bool:
+        """Is the item what someone is helped to make ("helping North Korea mass-produce drones")?"""
+        i = t.item.start - ts
+        for v in range(i - 1, max(-1, i - 3), -1):
+            if lower[v] in _MAKE_VERBS:
+                return any(lower[k] in _HELP_WORDS for k in range(max(0, v - 6), v))
+        return False
+
     @staticmethod
     def _held_in(t: Target, read: dict[Mention, tuple[str, str]], lower: list[str], ts: int) -> tuple[str, str] | None:
         """The direction of the containers read before ", which could hold" in the sentence."""
