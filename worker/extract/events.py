@@ -197,6 +197,8 @@ class EventBuilder:
         source = self._source(attributions, seen_sources, len(text.rstrip(" .\"'”’")))
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
         actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce, cs)]
+        if "that" in self._text[cs:ce] and any(a.label not in PARTIES for a in actors):
+            actors = _framing_removed(actors, m.get("trigger", []), self._lower(doc, ts, te), ts)
         codes = {a.label for a in actors}
         inherited: tuple[str, str] | None = None
         lower = self._lower(doc, ts, te)
@@ -742,6 +744,17 @@ class EventBuilder:
 
 _TOPIC_WORDS = {"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
                 "modernise", "modernize", "improve", "upgrade", "in"}
+
+
+def _framing_removed(actors: list[Mention], triggers: list[Mention], lower: list[str], ts: int) -> list[Mention]:
+    """"Seoul is watching for signs that Moscow could hand over jets": a third party before 'that', with
+    every transfer word after it, frames the clause and takes no part in the transfer."""
+    if "that" not in lower:
+        return actors
+    j = lower.index("that") + ts
+    if not triggers or any(tr.start < j for tr in triggers):
+        return actors
+    return [a for a in actors if a.label in PARTIES or a.start > j]
 
 
 def _absorb_topics(targets: list[Target], lower: list[str], ts: int, breaks: list[int]) -> list[Target]:
