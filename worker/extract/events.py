@@ -21,6 +21,7 @@ from worker.extract.modifiers import categories, in_scope, status_of
 from worker.extract.numbers import NumberParser, Quantity
 
 PARTIES = ("RUS", "PRK")
+_PARTY_SET = frozenset(PARTIES)
 
 # prepositions before an actor and the role they give it, by trigger type:
 # SRC (supplier) / DST (recipient) with a weight
@@ -197,9 +198,10 @@ class EventBuilder:
         source = self._source(attributions, seen_sources, len(text.rstrip(" .\"'”’")))
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
         actors = [a for a in m.get("actor", []) if not self._excluded(a, excluded, ce, cs)]
-        if "that" in self._text[cs:ce] and any(a.label not in PARTIES for a in actors):
-            actors = _framing_removed(actors, m.get("trigger", []), self._lower(doc, ts, te), ts)
         codes = {a.label for a in actors}
+        if not codes <= _PARTY_SET and "that" in text:
+            actors = _framing_removed(actors, m.get("trigger", []), self._lower(doc, ts, te), ts)
+            codes = {a.label for a in actors}
         inherited: tuple[str, str] | None = None
         lower = self._lower(doc, ts, te)
         use_context = False
@@ -227,11 +229,12 @@ class EventBuilder:
         for t in targets:
             t.cats = categories(mods, t.start, t.end, terminators, lower, ts)
         main_at = ts
-        read: dict[Mention, tuple[str, str]] = {}  # the direction read for each item
+        read: dict[int, tuple[str, str]] = {}  # the direction read for each item, by its start
+        helped = not _HELP_WORDS.isdisjoint(lower)  # "helping North Korea make drones"
         # what comes back ("in exchange for oil") is read after the main transfer of the sentence
         targets = [t for t in targets if "RECIPROCAL" not in t.cats] + [t for t in targets if "RECIPROCAL" in t.cats]
         for t in targets:
-            if t.item.label not in _MASS_CATEGORIES and self._helped_to_make(t, lower, ts):
+            if helped and t.item.label not in _MASS_CATEGORIES and self._helped_to_make(t, lower, ts):
                 # "helping North Korea mass-produce attack drones": the know-how moves, not the drones
                 t = Target(replace(t.item, label="technology", info=self._plain_items["technology"]))
                 t.cats = categories(mods, t.start, t.end, terminators, lower, ts) - {"CASUALTY"}
@@ -259,7 +262,7 @@ class EventBuilder:
                     and any(ev["category"] == t.item.label for ev in previous):
                 continue  # "The workers earn as little as $100 a month": the ones just counted, no transfer word
             if trig is None and inherited is None and t.qty is not None and t.item.label != "containers":
-                held = self._held_in(t, read, lower, ts)
+                held = self._held_in(t, targets, read, lower, ts)
                 if held is not None:  # "... 10,000 containers to Russia, which could hold 4.8 million rounds"
                     if dates is None:
                         dates = self.dates.find(text, published)
@@ -273,10 +276,11 @@ class EventBuilder:
                 direction = self._direction(t, trig, actors, breaks, lower, ts, te, codes,
                                             context if use_context else None, [x.item.start for x in targets])
             if direction is None:
-                direction = read.get(t.item)  # a second figure of an item already read ("..., on top of the 11,000 it sent")
+                direction = read.get(t.item.start)  # a second figure of an item already read ("..., on top of the 11,000 it sent")
             if direction is None:
                 continue
-            read.setdefault(t.item, direction)
+            if t.item.start not in read:
+                read[t.item.start] = direction
             if dates is None:
                 dates = self.dates.find(text, published)
             out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
@@ -295,10 +299,13 @@ class EventBuilder:
         return False
 
     @staticmethod
-    def _held_in(t: Target, read: dict[Mention, tuple[str, str]], lower: list[str], ts: int) -> tuple[str, str] | None:
+    def _held_in(t: Target, targets: list[Target], read: dict[int, tuple[str, str]], lower: list[str],
+                 ts: int) -> tuple[str, str] | None:
         """The direction of the containers read before ", which could hold" in the sentence."""
-        for item, direction in read.items():
-            if item.label != "containers" or item.end > t.start:
+        for o in targets:
+            item = o.item
+            direction = read.get(item.start)
+            if direction is None or item.label != "containers" or item.end > t.start:
                 continue
             clause = lower[item.end - ts:t.start - ts]
             if ("," in clause and "which" in clause and any(w in _CONTENT_VERBS for w in clause)
@@ -374,10 +381,8 @@ class EventBuilder:
         ignores = m.get("ignore", [])
         items = [i for i in m.get("item", [])
                  if not any(a.start < i.end and i.start < a.end for a in all_actors)
-                 and (i.info.after  # type: ignore[union-attr]
-                      or not any(g.start < i.end and i.start < g.end and g.end - g.start >= i.end - i.start for g in ignores))]
-        if any(i.info.after for i in items):  # type: ignore[union-attr]
-            items = [i for i in items if not i.info.after or _after(lower, i.start - ts, i.info.after)]  # type: ignore[union-attr]
+                 and (not any(g.start < i.end and i.start < g.end and g.end - g.start >= i.end - i.start for g in ignores)
+                      if not i.info.after else _after(lower, i.start - ts, i.info.after))]  # type: ignore[union-attr]
         kept: list[Mention] = []
         for k, it in enumerate(items):
             nxt = items[k + 1] if k + 1 < len(items) else None
@@ -911,8 +916,11 @@ def _dedupe(events: list[dict]) -> list[dict]:
         if q is None:
             # "more self-propelled howitzers and multiple rocket launchers": one event of the category,
             # with the mode one of its items was read with
-            first = bare.setdefault((ev["supplier"], ev["recipient"], ev["category"], ev["status"]), ev)
-            if first is not ev:
+            key = (ev["supplier"], ev["recipient"], ev["category"], ev["status"])
+            if key not in bare:
+                bare[key] = ev
+            else:
+                first = bare[key]
                 if first["mode"] == "unspecified":
                     first["mode"] = ev["mode"]
                 continue
