@@ -73,6 +73,19 @@ def all_alerts(client, keys: Keys) -> list[dict]:
     return [json.loads(f[b"data"]) for _i, f in client.xrange(keys.alerts_stream)]
 
 
+def kill_workers_once_a_job_runs(client, keys: Keys, run: subprocess.Popen, timeout: float = 120) -> bool:
+    """SIGKILL the service's workers as soon as a job is registered as started; False if none started."""
+    queue = make_queue(client, keys)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and run.poll() is None:
+        if StartedJobRegistry(queue=queue).count:
+            for w in Worker.all(queue=queue):
+                os.kill(w.pid, signal.SIGKILL)
+            return True
+        time.sleep(0.005)  # polling Redis: there is no event to wait on for "job started"
+    return False
+
+
 def test_sigkill_of_a_worker_mid_job_processes_the_article_exactly_once(redis_client, keys, service_env, http_server, tmp_path):
     # a long article that passes the relevance gate keeps the worker busy long enough to be killed mid-job
     filler = " ".join(["Officials in Seoul said North Korea's trade with Russia kept growing this year."] * 1500)
@@ -81,16 +94,7 @@ def test_sigkill_of_a_worker_mid_job_processes_the_article_exactly_once(redis_cl
     feeds = write_feeds(tmp_path / "feeds.yaml", http_server.serve_bytes("/f.xml", render_rss(articles, http_server.base_url)))
     run = spawn(["run", "--once", "--workers", "1", "--feeds", str(feeds)], service_env, tmp_path / "run.log")
 
-    queue = make_queue(redis_client, keys)
-    killed = None
-    deadline = time.monotonic() + 120
-    while killed is None and time.monotonic() < deadline and run.poll() is None:
-        if StartedJobRegistry(queue=queue).count:
-            for w in Worker.all(queue=queue):
-                os.kill(w.pid, signal.SIGKILL)
-                killed = w.pid
-        time.sleep(0.005)  # polling Redis: there is no event to wait on for "job started"
-    assert killed, "never saw the job running"
+    assert kill_workers_once_a_job_runs(redis_client, keys, run), "never saw the job running"
     assert run.wait(timeout=240) == 0, (tmp_path / "run.log").read_text()[-3000:]
     alerts = all_alerts(redis_client, keys)
     assert [(a["kind"], a["current"]["value"]) for a in alerts] == [("first_report", 1000)]
@@ -106,16 +110,7 @@ def test_sigkill_mid_batch_job_processes_every_article_of_the_batch_exactly_once
     feeds = write_feeds(tmp_path / "feeds.yaml", http_server.serve_bytes("/f.xml", render_rss(articles, http_server.base_url)))
     run = spawn(["run", "--once", "--workers", "1", "--feeds", str(feeds)], service_env, tmp_path / "run.log")
 
-    queue = make_queue(redis_client, keys)
-    killed = None
-    deadline = time.monotonic() + 120
-    while killed is None and time.monotonic() < deadline and run.poll() is None:
-        if StartedJobRegistry(queue=queue).count:
-            for w in Worker.all(queue=queue):
-                os.kill(w.pid, signal.SIGKILL)
-                killed = w.pid
-        time.sleep(0.005)  # polling Redis: there is no event to wait on for "job started"
-    assert killed, "never saw the job running"
+    assert kill_workers_once_a_job_runs(redis_client, keys, run), "never saw the job running"
     assert run.wait(timeout=240) == 0, (tmp_path / "run.log").read_text()[-3000:]
     alerts = all_alerts(redis_client, keys)
     assert [(a["kind"], a["current"]["value"]) for a in alerts] == \
