@@ -17,6 +17,9 @@ _PARTICIPLE = re.compile(r"[a-z]+ing\b")
 _TRAILING_TIME = re.compile(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$")
 _TRAILING_WORD = re.compile(r"\s+(?:on|last|this)\s+\w+$")
 
+_MISSING = object()
+_CACHE_SIZE = 10_000
+
 _NOT_LAST = {"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "of", "to", "and", "or"}
 
 
@@ -48,6 +51,7 @@ class AttributionFinder:
             rf"(?:^|(?<=[,;:])\s*)(?:(?P<head>[^,;:()\"“”]{{2,60}}?\b(?i:{titles}))\s*,\s*(?P<src>[A-Z][^,;:()\"“”]{{1,40}}?)"
             rf"|(?P<src2>[A-Z][^,;:()\"“”]{{1,40}}?)\s*,\s*(?:the|a|an|its|their)\s+[^,;:()\"“”]{{2,60}}?\b(?i:{titles}))"
             rf"\s*,\s+(?:also\s+|later\s+|further\s+)?(?P<verb>{verbs})\b")
+        self._cleaned: dict[str, str | None] = {}
         self._comma_verb = re.compile(rf",\s+(?:also\s+|later\s+|further\s+)?(?:{verbs})\b")
 
     def find(self, sentence: str) -> list[Attribution]:
@@ -74,6 +78,16 @@ class AttributionFinder:
         return out
 
     def _clean(self, src: str) -> str | None:
+        """The source named in a reporting clause; the same few sources recur article after article,
+        so each clause text is read once (a bounded cache)."""
+        cached = self._cleaned.get(src, _MISSING)
+        if cached is _MISSING:
+            if len(self._cleaned) >= _CACHE_SIZE:
+                self._cleaned.clear()
+            cached = self._cleaned[src] = self._clean_uncached(src)
+        return cached  # type: ignore[return-value]
+
+    def _clean_uncached(self, src: str) -> str | None:
         src = _TRAILING_TIME.sub("", src.strip())
         src = _TRAILING_WORD.sub("", src)
         src = src.strip(" '\"‘’“”")

@@ -69,12 +69,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 continue
         else:
             end = m.start()
-        if text[start:end].strip():
-            spans.append(_trim(text, start, end))
+        _add_trimmed(spans, text, start, end)
         start = m.end()
-    if text[start:].strip():
-        spans.append(_trim(text, start, len(text)))
+    _add_trimmed(spans, text, start, len(text))
     return spans
+
+
+def _add_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    """Append ``start:end`` without its outer whitespace, unless that leaves nothing."""
+    if start < end and (text[start].isspace() or text[end - 1].isspace()):  # rare: the boundary took the space
+        start, end = _trim(text, start, end)
+    if start < end:
+        spans.append((start, end))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
