@@ -521,9 +521,9 @@ class EventBuilder:
                     return None
                 k += 1
                 continue
-            if k - qe < 2 and _WORD.fullmatch(w) and w not in ("and", "or", "in", "to", "from", "by", "at",
+            if k - qe < 2 and _WORD.fullmatch(w) and w not in {"and", "or", "in", "to", "from", "by", "at",
                                                                               "for", "with", "that", "which", "were",
-                                                                              "was", "have", "had", "has", "are", "is"):
+                                                                              "was", "have", "had", "has", "are", "is"}:
                 k += 1
                 continue
             return None
@@ -839,8 +839,8 @@ def _passive(lower: list[str], i: int) -> bool:
     for k in range(max(0, i - 3), i):
         if lower[k] in _BE:
             between = lower[k + 1:i]
-            if all(w in ("also", "reportedly", "already", "now", "being", "been", "recently", "then", "allegedly",
-                         "not", "just", "all") for w in between):
+            if all(w in {"also", "reportedly", "already", "now", "being", "been", "recently", "then", "allegedly",
+                         "not", "just", "all"} for w in between):
                 return True
     return False
 
@@ -851,8 +851,8 @@ _PURPOSE_VERBS = {"help", "support", "assist", "aid", "back", "rebuild", "recons
 
 def _preposition(lower: list[str], i: int, presence: bool = False) -> str | None:
     k = i - 1
-    while k >= 0 and lower[k] in ("the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern",
-                                  "southern", "far", "far-eastern", "north", "south", "occupied", "east", "west"):
+    while k >= 0 and lower[k] in {"the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern",
+                                  "southern", "far", "far-eastern", "north", "south", "occupied", "east", "west"}:
         k -= 1
     if k < 0:
         return None
