@@ -19,6 +19,7 @@ from worker.extract.events import EventBuilder
 from worker.extract.relevance import RelevanceFilter
 
 MAX_INPUT_CHARS = 20_000_000  # the cheap regex pass reads this much of a text (10 MB pages included)
+MAX_STRINGS = 100_000  # words spaCy may remember before the pipeline is rebuilt (see _bound_vocab)
 MAX_CHARS = 200_000  # of candidate sentences handed to spaCy per article; the rest of a longer text is not read
 _GAP = "\n\n"  # between kept sentences in the text spaCy reads (a sentence break, and no phrase spans it)
 _PUBLISHED = "tw_published"
@@ -66,12 +67,14 @@ def looks_like_text(text: str) -> bool:
 class Extractor:
     """Build once (loads the rule data and the pipeline), then call ``extract`` per article."""
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, max_strings: int = MAX_STRINGS) -> None:
         patterns = load_patterns()
         self.nlp = build_pipeline()
         self.relevant = RelevanceFilter(patterns)
         self.builder = EventBuilder(patterns)
         self.batch_size = batch_size
+        self.max_strings = max_strings
+        self.rebuilds = 0
 
     def extract(self, text: str, title: str | None = None, published: str | None = None) -> list[dict]:
         """The transfer events of one article. ``span`` offsets refer to ``text``; the title is not
@@ -94,6 +97,7 @@ class Extractor:
                     doc = next(processed)
                     results[i] = self._events(doc)
             pending.clear()
+            self._bound_vocab()
 
         for i, rec in enumerate(records):
             pending.append((i, self._prepare(rec)))
@@ -106,6 +110,15 @@ class Extractor:
         while next_out in results:
             yield results.pop(next_out)
             next_out += 1
+
+    def _bound_vocab(self) -> None:
+        """spaCy keeps every word it has seen (its vocab and string store); in a worker that runs for
+        months, new names would grow it without end. Past ``max_strings`` the pipeline is built anew
+        (~70 ms; results do not depend on what the old one had seen). spaCy's ``memory_zone`` would
+        forget each batch's new words instead, but re-learning common ones every batch cost 30%."""
+        if len(self.nlp.vocab.strings) > self.max_strings:
+            self.nlp = build_pipeline()
+            self.rebuilds += 1
 
     def _prepare(self, rec: Any) -> Doc | None:
         """The doc spaCy reads: only the article's candidate sentences (see ``RelevanceFilter.plan``),
