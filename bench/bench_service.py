@@ -11,7 +11,6 @@ import argparse
 import http.server
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -196,6 +195,21 @@ def median_run(items: list[dict], workers: int, tmp: Path, repeats: int) -> dict
     return dict(runs[len(runs) // 2], rates=[round(r["rate"]) for r in runs])
 
 
+_PEAK_RSS = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_rss_mib(args: list[str], env: dict) -> float:
+    """Peak RSS of one ``python -m worker ...`` run. Measured from a fresh parent process: this one's
+    RUSAGE_CHILDREN holds the largest of every child it ever waited for (Redis, earlier workers)."""
+    out = subprocess.run([sys.executable, "-c", _PEAK_RSS, sys.executable, "-m", "worker", *args], env=env,
+                         check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[-1]) / 1024
+
+
 def peak_memory(items: list[dict], tmp: Path) -> dict:
     """Peak RSS of `poll --once` and then of `worker --burst` on the same articles (MiB)."""
     server = EmbeddedRedis(tmp / "redis-mem").start()
@@ -206,11 +220,8 @@ def peak_memory(items: list[dict], tmp: Path) -> dict:
             feeds.publish(name, items[i::10])
         path = feeds.write_yaml(tmp / "feeds-mem.yaml", names)
         env = env_for(server.url)
-        subprocess.run([sys.executable, "-m", "worker", "poll", "--once", "--feeds", str(path)], env=env, check=True,
-                       capture_output=True)
-        poller = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        subprocess.run([sys.executable, "-m", "worker", "worker", "--burst"], env=env, check=True, capture_output=True)
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        poller = peak_rss_mib(["poll", "--once", "--feeds", str(path)], env)
+        worker = peak_rss_mib(["worker", "--burst"], env)
         return {"poller_mib": poller, "worker_mib": worker}
     finally:
         feeds.server.shutdown()
