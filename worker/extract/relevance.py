@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from worker.extract._patterns import Patterns
 from worker.extract._regex import trie_regex
-from worker.extract.components import split_sentences
+from worker.extract.sentences import split_sentences
 
 PARTIES = ("RUS", "PRK")
 
