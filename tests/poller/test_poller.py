@@ -110,7 +110,9 @@ def test_good_feeds_flow_next_to_broken_ones(http_server, redis_client, keys, fe
     by_feed: dict[str, list[dict]] = {}
     for article in articles:
         by_feed.setdefault(article["feed"], []).append(article)
-    assert len(by_feed["good"]) == 3 and len(by_feed["good-gzip"]) == 1 and report.articles_duplicate == 1
+    # feeds are read concurrently: the shared story goes to whichever of the two claims it first
+    assert sorted([len(by_feed["good"]), len(by_feed["good-gzip"])]) in ([1, 3], [2, 2])
+    assert report.articles_duplicate == 1
     assert {"laughs", "xxe", "tricks", "encoding", "noguid"} <= set(by_feed)
     blob = repr(articles)
     assert "TOP-SECRET" not in blob and "lollollol" not in blob and "SCRIPT-PAYLOAD" not in blob
