@@ -145,6 +145,8 @@ class NumberWords:
     after_item_end: tuple[str, ...] = ()
     total_nouns: tuple[str, ...] = ()
     earlier_before: tuple[str, ...] = ()
+    named_starts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # date -> "the start of the war", ...
+    durations: dict[str, int] = field(default_factory=dict)  # "months" -> 1, "years" -> 12
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,9 @@ def _load_numbers() -> NumberWords:
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
             "not_after", "not_before", "months"}
     _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end", "total_nouns",
-                                  "earlier_before"}, keys)
-    for k in ("words", "scales", "qualifiers", "vague", "months"):
-        if not isinstance(d[k], dict):
+                                  "earlier_before", "named_starts", "durations"}, keys)
+    for k in ("words", "scales", "qualifiers", "vague", "months", "named_starts", "durations"):
+        if not isinstance(d.get(k, {}), dict):
             raise PatternError(f"{where}: {k} must be an object")
     return NumberWords(
         words={k.lower(): float(v) for k, v in d["words"].items()},
@@ -213,6 +215,9 @@ def _load_numbers() -> NumberWords:
         after_item_end=tuple(s.lower() for s in _strings(where, d.get("after_item_end") or ["."])),
         total_nouns=tuple(s.lower() for s in _strings(where, d.get("total_nouns") or ["total"])),
         earlier_before=tuple(s.lower() for s in _strings(where, d.get("earlier_before") or [])),
+        named_starts={k: tuple(s.lower() for s in _strings(f"{where}: named_starts", v))
+                      for k, v in (d.get("named_starts") or {}).items()},
+        durations={k.lower(): int(v) for k, v in (d.get("durations") or {}).items()},
     )
 
 

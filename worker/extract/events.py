@@ -93,7 +93,8 @@ class EventBuilder:
     def __init__(self, patterns: Patterns) -> None:
         self.patterns = patterns
         self.numbers = NumberParser(patterns.numbers)
-        self.dates = DateFinder(patterns.numbers.months)
+        self.dates = DateFinder(patterns.numbers.months, patterns.numbers.named_starts,
+                                patterns.numbers.durations, patterns.numbers.words)
         self.attributions = AttributionFinder(patterns.speech)
         self.not_after = set(patterns.numbers.not_after)
         self.not_before = set(patterns.numbers.not_before)

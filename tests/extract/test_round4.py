@@ -1,0 +1,39 @@
+"""Constructions round 4's held-out articles showed weak, written in other words than those articles so that
+the rule and not the sentence is tested: start dates named by an event or counted back, figures written
+'1.5k', questions, lists, denials and figures read across a dash or quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.extract import Extractor
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor()
+
+
+def _one(ex: Extractor, text: str, published: str = "2025-06-15", category: str | None = None) -> dict:
+    evs = [e for e in ex.extract(text, published=published) if category is None or e["category"] == category]
+    assert len(evs) == 1, evs
+    return evs[0]
+
+
+@pytest.mark.parametrize("text,since", [
+    ("Russia has sent North Korea more than 2 million barrels of oil since Moscow's full-scale invasion began.",
+     "2022-02"),
+    ("Pyongyang has shipped about 12,000 containers to Russia since the outbreak of the war in Ukraine.", "2022-02"),
+    ("North Korea has supplied Russia with some 200 ballistic missiles over the past two years.", "2023-06"),
+    ("In the last 6 months, Russia has shipped roughly 300,000 barrels of oil to North Korea.", "2024-12"),
+    ("North Korea has shipped 5,000 containers to Russia since March of last year.", "2024-03"),
+    ("Russia delivered about 400,000 barrels of fuel to North Korea in the first quarter of 2025.", "2025"),
+])
+def test_start_dates(ex: Extractor, text: str, since: str) -> None:
+    ev = _one(ex, text)
+    assert ev["mode"] == "total" and ev["since"] == since
+
+
+def test_months_of_a_year_are_that_year_not_counted_back(ex: Extractor) -> None:
+    ev = _one(ex, "Russia shipped 250,000 barrels of oil to North Korea in the last three months of 2024.")
+    assert ev["since"] == "2024"
