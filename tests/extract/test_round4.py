@@ -37,3 +37,18 @@ def test_start_dates(ex: Extractor, text: str, since: str) -> None:
 def test_months_of_a_year_are_that_year_not_counted_back(ex: Extractor) -> None:
     ev = _one(ex, "Russia shipped 250,000 barrels of oil to North Korea in the last three months of 2024.")
     assert ev["since"] == "2024"
+
+
+@pytest.mark.parametrize("text", [
+    "Did Russia hand North Korea fighter jets last year?",
+    "Analysts asked: \"Has Pyongyang shipped more missiles to Moscow?\"",
+    "Will Moscow send Pyongyang oil in return? Officials in Seoul would not say.",
+])
+def test_a_question_asserts_no_transfer(ex: Extractor, text: str) -> None:
+    assert ex.extract(text, published="2024-11-20") == []
+
+
+def test_the_answer_after_a_question_is_read(ex: Extractor) -> None:
+    text = "How much oil has Russia sent? Russia has shipped about 1 million barrels of oil to North Korea, the report said."
+    ev = _one(ex, text, category="oil")
+    assert ev["quantity"]["value"] == 1000000

@@ -60,6 +60,7 @@ _ATTACH_GAP_OK = {"more", "additional", "other", "new", "heavy", "military", "mo
 _WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every figure
 _PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
+_CLOSING_QUOTES = frozenset("\"'”’")
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
 _MAKE_VERBS = {"produce", "mass-produce", "build", "make", "manufacture", "develop", "assemble", "design"}
 _HELP_WORDS = {"help", "helps", "helped", "helping", "assist", "assists", "assisted", "assisting"}
@@ -154,6 +155,11 @@ class EventBuilder:
             before = named
             if local.get("actor"):
                 named = {a.label for a in local["actor"] if a.label in PARTIES}
+            if self._text[ce - 1] == "?" or (self._text[ce - 1] in _CLOSING_QUOTES and self._text[ce - 2] == "?"):
+                # "Was the North paid in cash as well?", "How many troops are in Russia?": a question asserts
+                # no transfer (one character read per sentence)
+                previous = []
+                continue
             if previous and self.pronouns and any(w in self._text[cs:ce] for w in self.pronouns):
                 self._pronoun_items(local, previous, ts, te)
             if not local.get("item"):
