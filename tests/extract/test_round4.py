@@ -52,3 +52,18 @@ def test_the_answer_after_a_question_is_read(ex: Extractor) -> None:
     text = "How much oil has Russia sent? Russia has shipped about 1 million barrels of oil to North Korea, the report said."
     ev = _one(ex, text, category="oil")
     assert ev["quantity"]["value"] == 1000000
+
+
+@pytest.mark.parametrize("text,value,qualifier", [
+    ("Moscow has received some 2.5m artillery shells from North Korea, the ministry said.", 2500000, "about"),
+    ("Pyongyang sent roughly 15k soldiers to Russia last year.", 15000, "about"),
+    ("Russia has shipped over 1.2mn barrels of fuel to North Korea.", 1200000, "more_than"),
+])
+def test_scale_suffixes(ex: Extractor, text: str, value: int, qualifier: str) -> None:
+    q = _one(ex, text)["quantity"]
+    assert (q["value"], q["qualifier"]) == (value, qualifier)
+
+
+def test_a_qualifier_before_another(ex: Extractor) -> None:
+    ev = _one(ex, "Kyiv says North Korea has sent about another 2,000 troops to Russia.")
+    assert (ev["quantity"]["value"], ev["quantity"]["qualifier"], ev["mode"]) == (2000, "about", "additional")

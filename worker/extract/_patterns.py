@@ -147,6 +147,7 @@ class NumberWords:
     earlier_before: tuple[str, ...] = ()
     named_starts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # date -> "the start of the war", ...
     durations: dict[str, int] = field(default_factory=dict)  # "months" -> 1, "years" -> 12
+    suffixes: dict[str, int] = field(default_factory=dict)  # "1.5k": "k" -> 1000
 
 
 @dataclass(frozen=True)
@@ -196,8 +197,8 @@ def _load_numbers() -> NumberWords:
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
             "not_after", "not_before", "months"}
     _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end", "total_nouns",
-                                  "earlier_before", "named_starts", "durations"}, keys)
-    for k in ("words", "scales", "qualifiers", "vague", "months", "named_starts", "durations"):
+                                  "earlier_before", "named_starts", "durations", "suffixes"}, keys)
+    for k in ("words", "scales", "qualifiers", "vague", "months", "named_starts", "durations", "suffixes"):
         if not isinstance(d.get(k, {}), dict):
             raise PatternError(f"{where}: {k} must be an object")
     return NumberWords(
@@ -218,6 +219,7 @@ def _load_numbers() -> NumberWords:
         named_starts={k: tuple(s.lower() for s in _strings(f"{where}: named_starts", v))
                       for k, v in (d.get("named_starts") or {}).items()},
         durations={k.lower(): int(v) for k, v in (d.get("durations") or {}).items()},
+        suffixes={k.lower(): int(v) for k, v in (d.get("suffixes") or {}).items()},
     )
 
 

@@ -1,5 +1,6 @@
 """Figures as news writes them: "over 13,000", "upwards of one thousand", "4.8 million",
-"20-thousand", "11,000 to 12,000", "thousands of", "3,000 more", "an additional 1,500"."""
+"20-thousand", "11,000 to 12,000", "thousands of", "3,000 more", "an additional 1,500", "roughly another
+1.5k"."""
 
 from __future__ import annotations
 
@@ -58,7 +59,10 @@ class NumberParser:
         tens = [w for w in units if nw.words[w] >= 20 and nw.words[w] % 10 == 0]
         ones = [w for w in units if nw.words[w] < 10]
         word = rf"(?:(?:{_alt(tens)})(?:[\s\-]+(?:{_alt(ones)}))?|{_alt(units)})"
-        digit = r"(?<![\w.\-$])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]*\w)|(?<![\w.\-$])\d+(?:\.\d+)?(?![\w])"
+        # "1.5k", "2.3m": a scale written against the digits
+        suf = rf"(?:{_alt(nw.suffixes)})?" if nw.suffixes else ""
+        digit = (rf"(?<![\w.\-$])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{suf}(?![\d,]*\w)"
+                 rf"|(?<![\w.\-$])\d+(?:\.\d+)?{suf}(?![\w])")
         scale = _alt(nw.scales)
         core = (rf"(?:(?:{digit})(?:[\s\-]*(?:{scale})\b)*"
                 rf"|\b(?:{word})(?:[\s\-]+(?:{scale})\b)*"
@@ -70,7 +74,8 @@ class NumberParser:
         inc_after = _alt(nw.increment_after)
         self._core = re.compile(core, re.I)
         figure = (
-            rf"\b(?P<incb>\b(?:{inc_before})\s+)?"
+            rf"\b(?:(?P<qual0>\b(?:{qual})\s+)(?=(?:{inc_before})\s))?"  # "roughly another 1,500"
+            rf"(?P<incb>\b(?:{inc_before})\s+)?"
             rf"(?:(?P<between>\bbetween\s+)?(?P<qual>\b(?:{qual})\s+)?"
             rf"(?:(?P<vague>\b(?:{vague})\b)|(?P<n1>{core})(?:\s*(?:-|–|to|and)\s*(?P<n2>{core}))?))"
             rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?"
@@ -80,9 +85,10 @@ class NumberParser:
         anchor_words = {w for phrase in (*nw.words, *nw.scales, *nw.vague) for w in re.split(r"[\s\-]+", phrase.lower())
                         if w and w not in _NOT_ANCHORS}
         # every figure holds a digit or one of these words: the full regex runs only near them
-        self._anchor = re.compile(r"(?<![\w])(?:\d+|" + trie_regex(anchor_words) + r")(?![\w])")
+        self._anchor = re.compile(r"(?<![\w])(?:\d+" + suf + "|" + trie_regex(anchor_words) + r")(?![\w])")
         # how far before its first anchor a figure can begin: increment word, "between", qualifier
-        self._reach = 16 + sum(max(map(len, ws), default=0) for ws in (nw.increment_before, nw.qualifiers, nw.vague))
+        self._reach = 16 + sum(max(map(len, ws), default=0)
+                               for ws in (nw.qualifiers, nw.increment_before, nw.qualifiers, nw.vague))
         self._scale_re = re.compile(rf"\b({scale})\b", re.I)
         self._word_re = re.compile(rf"\b({_alt(units)})\b", re.I)
 
@@ -100,6 +106,8 @@ class NumberParser:
             except ValueError:
                 return None
             rest = s[m.end():]
+            if rest in self.nw.suffixes:  # "1.5k"
+                return base * self.nw.suffixes[rest]
         else:
             base, rest = 0.0, s
             words = _SPACE_OR_HYPHEN.split(s)
@@ -141,7 +149,7 @@ class NumberParser:
         return out
 
     def _read(self, m: re.Match, text: str) -> Quantity | None:
-        qual_word = (m.group("qual") or "").strip().lower()
+        qual_word = (m.group("qual") or m.group("qual0") or "").strip().lower()
         qual_word = _SPACE_OR_HYPHEN.sub(" ", qual_word)
         increment = bool(m.group("incb") or m.group("inca"))
         total = bool(m.group("tot"))
