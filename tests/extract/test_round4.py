@@ -67,3 +67,31 @@ def test_scale_suffixes(ex: Extractor, text: str, value: int, qualifier: str) ->
 def test_a_qualifier_before_another(ex: Extractor) -> None:
     ev = _one(ex, "Kyiv says North Korea has sent about another 2,000 troops to Russia.")
     assert (ev["quantity"]["value"], ev["quantity"]["qualifier"], ev["mode"]) == (2000, "about", "additional")
+
+
+def _figures(events: list[dict]) -> set[tuple]:
+    return {(e["supplier"], e["recipient"], e["category"], e["quantity"]["value"])
+            for e in events if e["quantity"] and e["quantity"]["value"] is not None}
+
+
+def test_a_semicolon_list_after_a_colon(ex: Extractor) -> None:
+    text = ("Russia's deliveries to North Korea this year, by Seoul's count: about 500,000 barrels of oil; "
+            "some 50,000 tonnes of flour; and an unknown number of air-defence systems.")
+    evs = ex.extract(text, published="2025-06-15")
+    assert {("RUS", "PRK", "oil", 500000), ("RUS", "PRK", "economic_aid", 50000)} <= _figures(evs)
+    assert ("RUS", "PRK", "air_defense") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}
+
+
+def test_a_semicolon_list_of_clauses_goes_the_way_of_its_first(ex: Extractor) -> None:
+    text = ("Officials said Pyongyang had sent Moscow 3,000 containers since June; it had also shipped rocket "
+            "launchers; and it planned to send more engineers.")
+    got = {(e["supplier"], e["recipient"], e["category"], e["mode"], e["since"]) for e in ex.extract(text, published="2024-11-01")}
+    assert ("PRK", "RUS", "containers", "total", "2024-06") in got
+    assert ("PRK", "RUS", "artillery_systems", "unspecified", None) in got
+    assert ("PRK", "RUS", "troops", "additional", None) in got
+
+
+def test_a_semicolon_between_clauses_still_parts_them(ex: Extractor) -> None:
+    evs = ex.extract("Russia sent oil to North Korea; China, for its part, sold it 20,000 tonnes of rice.",
+                     published="2024-11-01")
+    assert [(e["supplier"], e["recipient"], e["category"]) for e in evs] == [("RUS", "PRK", "oil")]

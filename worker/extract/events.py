@@ -228,6 +228,13 @@ class EventBuilder:
             return []
         terminators = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE"]
         breaks = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE" and _tok_text(lower, x, ts) in _CLAUSE_BREAKS]
+        listed = ";" in text and _semicolon_list(text)
+        part_breaks = breaks  # a list's parts still bound what counts as a figure 'in the clause' (mode)
+        if listed:
+            # "...: 20,000 containers; more than 250 ballistic missiles; and 14,000 soldiers": the semicolons
+            # part the items of one list, not clauses
+            # (a modifier's scope still ends at them: "since August; it has supplied howitzers")
+            breaks = [k for k in breaks if lower[k - ts] != ";"]
         targets = _absorb_topics(self._attach(doc, text, cs, ts, te, items, m, lower), lower, ts, breaks)
         mods = _longest_modifiers([x for x in m.get("modifier", []) if x.label != "TERMINATE"])
         triggers = m.get("trigger", [])
@@ -284,13 +291,18 @@ class EventBuilder:
                                             context if use_context else None, [x.item.start for x in targets])
             if direction is None:
                 direction = read.get(t.item.start)  # a second figure of an item already read ("..., on top of the 11,000 it sent")
+            if direction is None and listed and out and trig is not None:
+                # "The North has shipped 13,000 containers; it has supplied howitzers; and it is preparing to send
+                # troops": a list's later parts go the way of its first
+                direction = out[-1]["supplier"], out[-1]["recipient"]
             if direction is None:
                 continue
             if t.item.start not in read:
                 read[t.item.start] = direction
             if dates is None:
                 dates = self.dates.find(text, published)
-            out.append(self._event(t, trig, direction, targets, dates, lower, ts, cs, ce, text, source, breaks))
+            out.append(self._event(t, trig, direction, targets, _list_part_dates(dates, text, t.item.cstart - cs)
+                                   if listed and dates else dates, lower, ts, cs, ce, text, source, part_breaks))
             if len(out) == 1:
                 main_at = t.item.start
         return _dedupe(out)
@@ -788,6 +800,23 @@ def _absorb_topics(targets: list[Target], lower: list[str], ts: int, breaks: lis
         if not absorbed:
             out.append(t)
     return out
+
+
+def _semicolon_list(text: str) -> bool:
+    """Do the semicolons of a sentence part the items of a list: after a colon, or closed by '; and'?"""
+    return ":" in text[:text.index(";")] or "; and " in text or "; or " in text
+
+
+def _list_part_dates(dates: list[DateMention], text: str, at: int) -> list[DateMention]:
+    """The dates of a semicolon list that reach the item at ``at``: those before the list ("Since 2022, the
+    flow has been: a; b; and c") and those in the item's own part ("shipped 13,000 containers since August;
+    it has supplied howitzers": not the howitzers')."""
+    first = text.index(";")
+    begin = text.rfind(":", 0, first) + 1
+    lo = text.rfind(";", 0, at) + 1
+    hi = text.find(";", at)
+    hi = len(text) if hi < 0 else hi
+    return [d for d in dates if d.end <= begin or lo <= d.start < hi]
 
 
 def _across(t: Target, main_at: int, mods: list[Mention], terminators: list[int], lower: list[str], ts: int) -> bool:
