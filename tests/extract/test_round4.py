@@ -95,3 +95,24 @@ def test_a_semicolon_between_clauses_still_parts_them(ex: Extractor) -> None:
     evs = ex.extract("Russia sent oil to North Korea; China, for its part, sold it 20,000 tonnes of rice.",
                      published="2024-11-01")
     assert [(e["supplier"], e["recipient"], e["category"]) for e in evs] == [("RUS", "PRK", "oil")]
+
+
+def test_a_sentence_naming_no_one_after_a_gap_goes_the_way_of_the_article(ex: Extractor) -> None:
+    text = ("Russia has sent North Korea about 600,000 barrels of oil this year, officials said. "
+            "The tankers docked at Nampo at night. "
+            "Deliveries of fuel are expected to continue through the winter, a diplomat said.")
+    evs = [e for e in ex.extract(text, published="2024-11-01") if e["evidence"].startswith("Deliveries")]
+    assert [(e["supplier"], e["recipient"], e["category"], e["status"]) for e in evs] == [("RUS", "PRK", "oil", "planned")]
+
+
+def test_no_article_direction_when_the_article_went_both_ways(ex: Extractor) -> None:
+    text = ("Russia has sent North Korea oil, and North Korea has sent Russia shells. "
+            "The tankers docked at Nampo at night. "
+            "More deliveries of missiles are expected, a diplomat said.")
+    assert not [e for e in ex.extract(text, published="2024-11-01") if e["evidence"].startswith("More")]
+
+
+def test_no_article_direction_for_a_sentence_naming_a_third_party(ex: Extractor) -> None:
+    text = ("North Korea has shipped shells to Russia. The trains left at night. "
+            "Iran has also delivered drones, officials said.")
+    assert [e["category"] for e in ex.extract(text, published="2024-11-01")] == ["artillery_shells"]

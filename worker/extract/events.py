@@ -138,6 +138,7 @@ class EventBuilder:
         seen_sources: list[str] = []
         previous: list[dict] = []
         context: dict[tuple[str, str, str], str] = {}
+        self._directions = {}  # category -> the directions its events took so far in the article
         gaps = doc.user_data.get(GAPS) or ()
         named: set[str] = set()  # the parties named in the sentence before
         for cs, ce in sentences:
@@ -168,6 +169,7 @@ class EventBuilder:
             self._named_before = before
             found = self._sentence(doc, ts, te, cs, ce, local, published, seen_sources, previous, context)
             for ev in found:
+                self._directions.setdefault(ev["category"], set()).add((ev["supplier"], ev["recipient"]))
                 context[(ev["category"], ev["supplier"], "SRC")] = ev["recipient"]
                 context[(ev["category"], ev["recipient"], "DST")] = ev["supplier"]
             events.extend(found)
@@ -199,8 +201,14 @@ class EventBuilder:
                   published: date | None, seen_sources: list[str], previous: list[dict],
                   context: dict[tuple[str, str, str], str]) -> list[dict]:
         text = self._text[cs:ce]
+        article: tuple[str, str] | None = None
         if not previous and not any(a.label in PARTIES for a in m.get("actor", ())):
-            return []  # no party named and nothing to point back to: no event, whoever says what
+            # no party named and nothing to point back to: no event, whoever says what; unless no one at all
+            # is named, a transfer word is there and the article has moved things only one way ("A JCS
+            # official put the total number of shells supplied since August 2023 at over 9 million")
+            article = self._article_direction(m)
+            if article is None:
+                return []
         attributions = self.attributions.find(text)
         source = self._source(attributions, seen_sources, len(text.rstrip(" .\"'”’")))
         excluded = [(cs + a.start, cs + a.end, a) for a in attributions]
@@ -219,6 +227,8 @@ class EventBuilder:
                 # "Officials believe at least 1,000 containers ... have crossed the border by rail.": no one
                 # named at all, a transfer verb: the transfer of the sentence before goes on
                 inherited = previous[-1]["supplier"], previous[-1]["recipient"]
+            if inherited is None and article is not None:
+                inherited = article
             if inherited is None:
                 if not (codes & set(PARTIES)) or not (context or self._named_before - codes):
                     return []
@@ -306,6 +316,20 @@ class EventBuilder:
             if len(out) == 1:
                 main_at = t.item.start
         return _dedupe(out)
+
+    def _article_direction(self, m: dict[str, list[Mention]]) -> tuple[str, str] | None:
+        """The one way the article has moved things so far, for a sentence that names no one at all and
+        holds a transfer word: the way of its items' categories if they all went one way, else the way of
+        every event so far if they all went one way."""
+        if not self._directions or m.get("actor") or not any(tr.label in ("give", "motion") for tr in m.get("trigger", ())):
+            return None
+        seen = set()
+        for it in m.get("item", ()):
+            seen |= self._directions.get(it.label, set())
+        if not seen:
+            for ways in self._directions.values():
+                seen |= ways
+        return next(iter(seen)) if len(seen) == 1 else None
 
     # -- pieces ---------------------------------------------------------------------------------
     @staticmethod
