@@ -116,3 +116,15 @@ def test_no_article_direction_for_a_sentence_naming_a_third_party(ex: Extractor)
     text = ("North Korea has shipped shells to Russia. The trains left at night. "
             "Iran has also delivered drones, officials said.")
     assert [e["category"] for e in ex.extract(text, published="2024-11-01")] == ["artillery_shells"]
+
+
+@pytest.mark.parametrize("text,values", [
+    # a figure in quotes after 'at'
+    ("Seoul put the number of North Korean soldiers sent to Russia at \u201cabout 11,000\u201d.", {11000}),
+    # an earlier value after a figure that stands after its item
+    ("Kyiv put the total of missiles North Korea has delivered to Russia since last year at 250, up from 150 in "
+     "its previous assessment.", {250, 150}),
+])
+def test_figures_after_their_item(ex: Extractor, text: str, values: set) -> None:
+    got = {e["quantity"]["value"] for e in ex.extract(text, published="2025-02-01") if e["quantity"]}
+    assert got == values

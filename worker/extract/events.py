@@ -60,6 +60,7 @@ _ATTACH_GAP_OK = {"more", "additional", "other", "new", "heavy", "military", "mo
 _WORD = re.compile(r"[a-z][a-z\-]*")  # compiled once: read per token near every figure
 _PERFECT = re.compile(r"\b(?:has|have|had)\b")
 _ANAPHORS = {"the", "those", "these", "such", "this", "that"}
+_OPENING_QUOTES = frozenset(("\"", "'", "“", "‘", "``"))
 _CLOSING_QUOTES = frozenset("\"'”’")
 _MASS_CATEGORIES = {"oil", "economic_aid", "technology"}
 _MAKE_VERBS = {"produce", "mass-produce", "build", "make", "manufacture", "develop", "assemble", "design"}
@@ -468,7 +469,8 @@ class EventBuilder:
                 continue
             if self.earlier_before and self._earlier(lower, qs - ts):
                 # "about 240 rocket launchers, up from some 200": the same figure, as it stood before
-                before = [t for t in targets if t.qty is not None and t.item.end <= qs and qs - t.item.end <= 12]
+                # (counted from the figure, which may stand after its item: 'put the number of shells at 9 million')
+                before = [t for t in targets if t.qty is not None and t.item.end <= qs and qs - t.end <= 12]
                 if before:
                     back = max(before, key=lambda t: t.item.end)
                     targets.append(Target(back.item, replace(q, increment=False), qs, qe))
@@ -490,11 +492,14 @@ class EventBuilder:
                     continue
             after = units[qe].end if qe in units else qe  # "reaching an estimated 2 million barrels this year"
             nxt = lower[after - ts] if after - ts < len(lower) else "."
-            prv = lower[qs - ts - 1] if qs - ts - 1 >= 0 else ""
+            p = qs - ts - 1
+            if p > 0 and lower[p] in _OPENING_QUOTES:
+                p -= 1  # 'at "over 9 million"': a figure in quotes reads as one without
+            prv = lower[p] if p >= 0 else ""
             if nxt.isalpha() and nxt not in self.after_item_end and not q.total and not (q.increment and nxt in ("due", "to", "in", "are", "were", "will")):
                 if not (prv in ("or",) and nxt in ("if", "when", "depending")):
                     continue
-            prv2 = lower[qs - ts - 2] if qs - ts - 2 >= 0 else ""
+            prv2 = lower[p - 1] if p - 1 >= 0 else ""
             if prv in ("to", "at") and prv2 in self.total_nouns:
                 # "..., bringing the total to some 12,000": a running total of the item before
                 q = replace(q, total=True)
