@@ -128,3 +128,9 @@ def test_no_article_direction_for_a_sentence_naming_a_third_party(ex: Extractor)
 def test_figures_after_their_item(ex: Extractor, text: str, values: set) -> None:
     got = {e["quantity"]["value"] for e in ex.extract(text, published="2025-02-01") if e["quantity"]}
     assert got == values
+
+
+def test_an_aside_on_the_item_holds_no_transfer_word(ex: Extractor) -> None:
+    text = "About 50 howitzers, some of them later seen in action near Kursk, were sold to Russia by North Korea."
+    (ev,) = ex.extract(text, published="2025-02-01")
+    assert (ev["supplier"], ev["recipient"], ev["category"], ev["quantity"]["value"]) == ("PRK", "RUS", "artillery_systems", 50)

@@ -249,6 +249,8 @@ class EventBuilder:
         targets = _absorb_topics(self._attach(doc, text, cs, ts, te, items, m, lower), lower, ts, breaks)
         mods = _longest_modifiers([x for x in m.get("modifier", []) if x.label != "TERMINATE"])
         triggers = m.get("trigger", [])
+        if "of them" in text and triggers:
+            triggers = _outside_asides(triggers, lower, ts)
         dates: list[DateMention] | None = None  # read on the first event only: most targets yield none
         out: list[dict] = []
         for t in targets:
@@ -829,6 +831,26 @@ def _absorb_topics(targets: list[Target], lower: list[str], ts: int, breaks: lis
         if not absorbed:
             out.append(t)
     return out
+
+
+_ASIDE_HEADS = {"many", "most", "some", "all", "several", "half", "one", "each", "both", "none", "few", "dozens",
+                "hundreds", "thousands", "two", "three"}
+
+
+def _outside_asides(triggers: list[Mention], lower: list[str], ts: int) -> list[Mention]:
+    """The triggers outside an aside on the item (", many of them fired at Kyiv within weeks of arriving,"):
+    what was done with the things, not how they came."""
+    spans = []
+    for k in range(len(lower) - 3):
+        if lower[k] == "," and lower[k + 1] in _ASIDE_HEADS and lower[k + 2] == "of" and lower[k + 3] == "them":
+            end = k + 4
+            while end < len(lower) and lower[end] not in (",", ";", "."):
+                end += 1
+            if end < len(lower) and lower[end] == ",":
+                spans.append((ts + k, ts + end))
+    if not spans:
+        return triggers
+    return [tr for tr in triggers if not any(a < tr.start < b for a, b in spans)]
 
 
 def _semicolon_list(text: str) -> bool:
