@@ -134,3 +134,11 @@ def test_an_aside_on_the_item_holds_no_transfer_word(ex: Extractor) -> None:
     text = "About 50 howitzers, some of them later seen in action near Kursk, were sold to Russia by North Korea."
     (ev,) = ex.extract(text, published="2025-02-01")
     assert (ev["supplier"], ev["recipient"], ev["category"], ev["quantity"]["value"]) == ("PRK", "RUS", "artillery_systems", 50)
+
+
+def test_a_sentence_naming_only_its_sources_goes_on_with_the_transfer_before(ex: Extractor) -> None:
+    text = ("Russia has supplied North Korea with air-defence systems. "
+            "Some 20 Pantsir systems were shipped in May, according to Japanese and South Korean officials.")
+    figures = {(e["supplier"], e["recipient"], e["category"], e["quantity"]["value"])
+               for e in ex.extract(text, published="2025-02-01") if e["quantity"]}
+    assert figures == {("RUS", "PRK", "air_defense", 20)}

@@ -223,7 +223,7 @@ class EventBuilder:
         use_context = False
         if not (codes >= set(PARTIES)):
             inherited = self._anaphora(previous, m.get("item", []), lower, ts, codes, m.get("trigger", []))
-            if inherited is None and previous and not m.get("actor") \
+            if inherited is None and previous and not actors \
                     and any(tr.label in ("give", "motion") for tr in m.get("trigger", ())):
                 # "Officials believe at least 1,000 containers ... have crossed the border by rail.": no one
                 # named at all, a transfer verb: the transfer of the sentence before goes on
