@@ -142,3 +142,13 @@ def test_a_sentence_naming_only_its_sources_goes_on_with_the_transfer_before(ex:
     figures = {(e["supplier"], e["recipient"], e["category"], e["quantity"]["value"])
                for e in ex.extract(text, published="2025-02-01") if e["quantity"]}
     assert figures == {("RUS", "PRK", "air_defense", 20)}
+
+
+@pytest.mark.parametrize("text,category", [
+    ("Asked if Russia had given North Korea submarine technology, she answered: \u201cWe can't rule it out.\u201d",
+     "technology"),
+    ("Investigators found scant evidence that North Korea has shipped drones to Russia.", "drones"),
+])
+def test_hedges_that_are_no_denial(ex: Extractor, text: str, category: str) -> None:
+    ev = _one(ex, text, category=category)
+    assert ev["status"] == "possible"
