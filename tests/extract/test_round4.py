@@ -152,3 +152,10 @@ def test_a_sentence_naming_only_its_sources_goes_on_with_the_transfer_before(ex:
 def test_hedges_that_are_no_denial(ex: Extractor, text: str, category: str) -> None:
     ev = _one(ex, text, category=category)
     assert ev["status"] == "possible"
+
+
+def test_refined_products_are_oil_and_cooking_oil_is_food(ex: Extractor) -> None:
+    text = ("Russia sent North Korea some 90,000 tonnes of refined products in March, along with 2,000 tonnes of "
+            "sunflower oil.")
+    got = {(e["category"], e["quantity"]["value"]) for e in ex.extract(text, published="2025-05-01") if e["quantity"]}
+    assert got == {("oil", 90000), ("economic_aid", 2000)}
