@@ -26,10 +26,13 @@ from pathlib import Path
 
 import httpx
 
-from worker.connection import EmbeddedRedis, client_from_url
-from worker.keys import Keys
-from worker.logs import configure
-from worker.poller import Poller
+from worker.keys import Keys, rq_key_prefix, use_rq_prefix
+
+use_rq_prefix(Keys("twbench"))  # before rq is imported (by the poller)
+
+from worker.connection import EmbeddedRedis, client_from_url  # noqa: E402
+from worker.logs import configure  # noqa: E402
+from worker.poller import Poller  # noqa: E402
 
 
 def _feed(i: int, version: int) -> bytes:
@@ -158,7 +161,7 @@ def main() -> None:
         print(f"ratio tick / raw: {tick_s / raw_s:.2f}x")
     finally:
         server.close()
-        batch = list(conn.scan_iter(match=f"{keys.prefix}*", count=1000)) + list(conn.scan_iter(match=f"rq:*{keys.prefix}*", count=1000))
+        batch = list(conn.scan_iter(match=f"{keys.prefix}*", count=1000)) + list(conn.scan_iter(match=f"{rq_key_prefix()}:*{keys.prefix}*", count=1000))
         for i in range(0, len(batch), 500):
             conn.delete(*batch[i : i + 500])
         if embedded is not None:

@@ -25,9 +25,10 @@ sys.path.insert(0, str(REPO))
 from bench.streams import stream  # noqa: E402
 from worker.connection import EmbeddedRedis, client_from_url  # noqa: E402
 from worker.demo import render_rss  # noqa: E402
-from worker.keys import Keys  # noqa: E402
+from worker.keys import Keys, use_rq_prefix  # noqa: E402
 
 PREFIX = "twbench"
+use_rq_prefix(Keys(PREFIX))  # before rq is imported; the service processes inherit it
 
 
 class Feeds:

@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from worker.connection import EmbeddedRedis, client_from_url
-from worker.keys import Keys
+# RQ reads its key prefix once, at import; every test prefix shares this one (and subprocesses inherit it)
+os.environ["RQ_KEY_PREFIX"] = "twtest:rq"
+
+from worker.connection import EmbeddedRedis, client_from_url  # noqa: E402
+from worker.keys import Keys  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -52,7 +55,7 @@ def redis_client(redis_url, prefix) -> Iterator[redis.Redis]:
     """A client on the test Redis; every key under this test's prefix (and its RQ keys) is removed after."""
     client = client_from_url(redis_url)
     yield client
-    for pattern in (f"{prefix}*", f"rq:*{prefix}*"):
+    for pattern in (f"{prefix}*", f"twtest:rq:*{prefix}*"):
         batch = list(client.scan_iter(match=pattern, count=1000))
         for i in range(0, len(batch), 500):
             client.delete(*batch[i : i + 500])

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 import redis
 
+from worker.keys import Keys, use_rq_prefix
 from worker.settings import ConfigError, Settings
 
 _LAZY = {
@@ -44,6 +45,10 @@ class TransferwatchGroup(click.Group):
         return getattr(importlib.import_module(module), attr)
 
     def invoke(self, ctx: click.Context):
+        try:
+            use_rq_prefix(Keys(Settings.from_env().prefix))  # before any subcommand imports rq
+        except ConfigError:
+            pass  # reported by main() below, with exit 2
         try:
             return super().invoke(ctx)
         except click.exceptions.Exit:  # click's own exit (e.g. --help) is a RuntimeError too

@@ -1,12 +1,14 @@
 """Every Redis name the project uses, built in one place from ``TRANSFERWATCH_PREFIX``.
 
 The names marked *contract* are relied on by outside tools (``contracts.md``).
-RQ keeps its own bookkeeping under ``rq:``; our queue names carry the prefix
-so that deployments sharing one Redis never see each other's jobs.
+RQ keeps its own bookkeeping (queues, jobs, registries, workers) under ``P:rq``
+(see ``use_rq_prefix``), so every key and channel carries the prefix and
+deployments sharing one Redis never see each other's jobs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -19,6 +21,11 @@ class Keys:
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
+
+    @property
+    def rq_prefix(self) -> str:
+        """Where RQ keeps its own keys and pub/sub channels: ``P:rq`` (``P:rq:job:...``, ``P:rq:workers``)."""
+        return self.key("rq")
 
     # --- alerts (contract) -------------------------------------------------
     @property
@@ -105,3 +112,17 @@ class Keys:
 
     def lock(self, name: str) -> str:
         return self.key("lock", name)
+
+
+def use_rq_prefix(keys: Keys) -> None:
+    """Put RQ's own keys under our prefix. RQ names them from ``RQ_KEY_PREFIX``, read once when rq is
+    first imported, so this runs before that (the CLI does it first thing); an ``RQ_KEY_PREFIX`` already
+    in the environment wins (processes that must share RQ's keys across prefixes, as the tests do)."""
+    os.environ.setdefault("RQ_KEY_PREFIX", keys.rq_prefix)
+
+
+def rq_key_prefix() -> str:
+    """The prefix RQ uses in this process (``rq`` unless ``RQ_KEY_PREFIX`` was set before rq was imported)."""
+    from rq.defaults import RQ_KEY_PREFIX
+
+    return RQ_KEY_PREFIX

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from worker.connection import EmbeddedRedis, client_from_url
 from worker.demo import render_rss
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "service"
@@ -136,3 +137,26 @@ def test_four_workers_raise_the_alerts_of_one_worker_in_queue_order(redis_client
     got = [(a["kind"], a["current"]["value"]) for a in stream_alerts(redis_client, keys)]
     assert got == [("first_report", 2000)] + [("increase", 2000 * (i + 1)) for i in range(1, 12)]
     assert redis_client.zcard(keys.key("commit", "pending")) == 0
+
+
+def test_every_redis_key_carries_the_prefix(http_server, tmp_path):
+    """contracts.md: TRANSFERWATCH_PREFIX prefixes every Redis key, RQ's own bookkeeping included."""
+    server = EmbeddedRedis(tmp_path / "redis").start()  # its own server: nothing else writes to it
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "RQ_KEY_PREFIX"}
+        env.update(REDIS_URL=server.url, TRANSFERWATCH_PREFIX="tw-one", TRANSFERWATCH_DATA_DIR=str(tmp_path / "data"),
+                   LOG_FORMAT="json")
+        data = wire()
+        feeds = write_feeds(tmp_path / "feeds.yaml",
+                            {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
+
+        result = transferwatch("run", "--once", "--workers", "2", "--feeds", str(feeds), env=env)
+
+        assert result.returncode == 0, result.stderr[-3000:]
+        client = client_from_url(server.url)
+        names = [k.decode() for k in client.scan_iter(count=1000)]
+        client.close()
+        assert any(n.startswith("tw-one:rq:job:") for n in names)  # RQ's keys are there, under the prefix
+        assert [n for n in names if not n.startswith("tw-one:")] == []
+    finally:
+        server.stop()
