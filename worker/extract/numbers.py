@@ -74,8 +74,7 @@ class NumberParser:
         inc_after = _alt(nw.increment_after)
         self._core = re.compile(core, re.I)
         figure = (
-            rf"\b(?:(?P<qual0>\b(?:{qual})\s+)(?=(?:{inc_before})\s))?"  # "roughly another 1,500"
-            rf"(?P<incb>\b(?:{inc_before})\s+)?"
+            rf"\b(?P<incb>\b(?:{inc_before})\s+)?"
             rf"(?:(?P<between>\bbetween\s+)?(?P<qual>\b(?:{qual})\s+)?"
             rf"(?:(?P<vague>\b(?:{vague})\b)|(?P<n1>{core})(?:\s*(?:-|–|to|and)\s*(?P<n2>{core}))?))"
             rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?"
@@ -87,9 +86,14 @@ class NumberParser:
         # every figure holds a digit or one of these words: the full regex runs only near them
         self._anchor = re.compile(r"(?<![\w])(?:\d+" + suf + "|" + trie_regex(anchor_words) + r")(?![\w])")
         # how far before its first anchor a figure can begin: increment word, "between", qualifier
-        self._reach = 16 + sum(max(map(len, ws), default=0)
-                               for ws in (nw.qualifiers, nw.increment_before, nw.qualifiers, nw.vague))
+        # ("roughly another 1,500": a qualifier before the increment word fits in the same reach, which
+        # already counts a qualifier and a vague phrase never written together with it)
+        self._reach = 16 + sum(max(map(len, ws), default=0) for ws in (nw.increment_before, nw.qualifiers, nw.vague))
         self._scale_re = re.compile(rf"\b({scale})\b", re.I)
+        # "roughly another 1,500": a qualifier before the increment word, read back from a figure that opens
+        # with one (not in the figure pattern, which runs far more often)
+        self._qual_tail = re.compile(rf"\b({qual})\s+$", re.I)
+        self._qual_reach = 2 + max(map(len, nw.qualifiers), default=0)
         self._word_re = re.compile(rf"\b({_alt(units)})\b", re.I)
 
     def value_of(self, s: str) -> float | None:
@@ -149,13 +153,18 @@ class NumberParser:
         return out
 
     def _read(self, m: re.Match, text: str) -> Quantity | None:
-        qual_word = (m.group("qual") or m.group("qual0") or "").strip().lower()
+        qual_word = (m.group("qual") or "").strip().lower()
+        mstart = m.start()
+        if m.group("incb") and not qual_word:
+            qm = self._qual_tail.search(text, max(0, mstart - self._qual_reach), mstart)
+            if qm is not None:
+                qual_word, mstart = qm.group(1).lower(), qm.start()
         qual_word = _SPACE_OR_HYPHEN.sub(" ", qual_word)
         increment = bool(m.group("incb") or m.group("inca"))
         total = bool(m.group("tot"))
-        whole = text[m.start():m.end()]  # as written (m may have run on the lower-cased text)
+        whole = text[mstart:m.end()]  # as written (m may have run on the lower-cased text)
         span_text = whole.strip()
-        start = m.start() + (len(whole) - len(whole.lstrip()))
+        start = mstart + (len(whole) - len(whole.lstrip()))
         end = start + len(span_text)
         if m.group("vague"):
             key = _SPACE_OR_HYPHEN.sub(" ", m.group("vague").lower())
