@@ -2,7 +2,8 @@
 
 Each feed runs on its own clock, kept in Redis (``keys.feed_state(name)``) so
 that a restart or a second poller continues the schedule: a feed is due when
-it was never polled or its interval (plus a little jitter) has passed, unless
+it was never polled or its interval (plus a little jitter, except in a ``--once``
+tick) has passed, unless
 it is held back by error backoff (exponential, capped, never giving up) or a
 Retry-After. A per-feed lease (``SET NX PX``) keeps several pollers from
 polling one feed at once.
@@ -120,16 +121,18 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
 
 
-def next_due(state: dict[str, str], feed: FeedConfig) -> float:
+def next_due(state: dict[str, str], feed: FeedConfig, jitter: bool = True) -> float:
     """Unix time at which ``feed`` is due, from its Redis state (0: due now).
 
     The interval comes from the current config, so an edited interval takes
     effect at once; a hold (backoff, Retry-After, 410) comes from the state.
-    A changed URL is a new feed: due now.
+    A changed URL is a new feed: due now. The jitter (up to 10% of the interval,
+    spreading a long-running poller's requests) is left out of a ``--once`` tick,
+    where a feed is due as soon as its interval has passed (contracts.md).
     """
     if not state.get("last_attempt") or state.get("url") != feed.url:
         return 0.0
-    regular = _float(state.get("last_attempt")) + feed.interval + _float(state.get("jitter"))
+    regular = _float(state.get("last_attempt")) + feed.interval + (_float(state.get("jitter")) if jitter else 0.0)
     return max(regular, _float(state.get("hold_until")))
 
 
@@ -201,10 +204,11 @@ class Poller:
 
     # --- ticks -------------------------------------------------------------
 
-    def tick(self) -> TickReport:
-        """Reload feeds.yaml if it changed, poll every due feed, wait for them all."""
+    def tick(self, once: bool = False) -> TickReport:
+        """Reload feeds.yaml if it changed, poll every due feed, wait for them all. ``once``: the
+        single tick of ``--once``, where the jitter does not delay a feed whose interval has passed."""
         started = time.monotonic()
-        futures = self._launch_due()
+        futures = self._launch_due(jitter=not once)
         wait(futures)
         report = TickReport(feeds_due=len(futures))
         for future in futures:
@@ -259,7 +263,7 @@ class Poller:
     def _outcome(future: Future[FeedOutcome]) -> FeedOutcome:
         return future.result()  # _poll_feed never raises
 
-    def _launch_due(self) -> list[Future[FeedOutcome]]:
+    def _launch_due(self, jitter: bool = True) -> list[Future[FeedOutcome]]:
         self.watcher.check()
         feeds = [f for f in self.feeds if f.enabled and f.name not in self._inflight]
         if not feeds:
@@ -271,15 +275,15 @@ class Poller:
         now = self.clock()
         futures = []
         for feed, state in zip(feeds, states):
-            if next_due(state, feed) <= now:
-                future = self._pool.submit(self._poll_feed, feed)
+            if next_due(state, feed, jitter) <= now:
+                future = self._pool.submit(self._poll_feed, feed, jitter)
                 self._inflight[feed.name] = future
                 futures.append(future)
         return futures
 
     # --- one feed ----------------------------------------------------------
 
-    def _poll_feed(self, feed: FeedConfig) -> FeedOutcome:
+    def _poll_feed(self, feed: FeedConfig, jitter: bool = True) -> FeedOutcome:
         """Lease, re-check, fetch, parse, enqueue, record; never raises."""
         flog = log.bind(feed=feed.name)
         lease_key = self.keys.feed_lease(feed.name)
@@ -296,7 +300,7 @@ class Poller:
                     return outcome
                 try:
                     state = _decode(raw_state)
-                    if next_due(state, feed) > self.clock():  # another poller just did it
+                    if next_due(state, feed, jitter) > self.clock():  # another poller just did it
                         outcome.skipped = "not_due"
                         return outcome
                     self._poll_leased(feed, state, outcome, flog)

@@ -225,7 +225,7 @@ class Service:
         try:
             self.pool.start()  # the workers load their pipelines while the feeds are polled
             with Poller(self.connection, self.keys, self.feeds_path) as poller:
-                report = poller.tick()
+                report = poller.tick(once=True)
             job_ids = list(report.job_ids)
             log.info("poll_done", feeds_polled=report.feeds_polled, feeds_failed=report.feeds_failed,
                      articles_queued=report.articles_new, jobs=len(job_ids), articles_irrelevant=report.articles_irrelevant)

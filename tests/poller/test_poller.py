@@ -141,6 +141,19 @@ def test_second_poll_is_conditional_and_answered_304(http_server, redis_client, 
     assert _state(redis_client, keys, "wire")["last_status"] == "304"
 
 
+def test_a_once_tick_polls_a_feed_as_soon_as_its_interval_has_passed(http_server, redis_client, keys, feeds_file,
+                                                                      make_poller, clock) -> None:
+    """contracts.md: --once polls a feed that is due, "never polled, or its interval has passed"; the jitter
+    that spreads a long-running poller's requests does not hold it back."""
+    write_feeds(feeds_file, {"wire": _etag_route(http_server, "/feed", fixture_bytes("good_rss.xml"))}, interval=300)
+    poller = make_poller()
+    poller.tick()
+    redis_client.hset(keys.feed_state("wire"), "jitter", 29.0)  # as a draw near the top of its range would leave it
+    clock.advance(301)
+    assert poller.tick().feeds_due == 0  # the running poller waits out the jitter
+    assert poller.tick(once=True).feeds_due == 1
+
+
 def test_unchanged_entries_are_not_queued_again_and_a_changed_body_is(http_server, redis_client, keys, feeds_file, make_poller, clock) -> None:
     body = fixture_bytes("good_rss.xml")
     url = http_server.serve_bytes("/feed", body)

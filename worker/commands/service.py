@@ -80,7 +80,7 @@ def poll(settings: Settings, feeds_path, once: bool) -> None:
         wait_for_redis(connection, settings.redis_url)
         poller = Poller(connection, Keys(settings.prefix), path)
         if once:
-            report = poller.tick()
+            report = poller.tick(once=True)
             click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), queued {report.articles_new} articles")
         else:
             poller.run(_stop_on_signals())
