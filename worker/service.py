@@ -37,6 +37,7 @@ from worker.workers import recover_jobs_of, release_stranded_jobs
 log = structlog.get_logger(__name__)
 
 RELEASE_EVERY_SECONDS = 5.0
+ONCE_REDIS_ATTEMPTS = 6  # tries (0.5 s, doubling) before `run --once`, `poll --once` give up on an unreachable Redis
 _TERMINAL = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
@@ -135,10 +136,17 @@ class Service:
         self.pool: WorkerPool | None = None
 
     # --- lifecycle -----------------------------------------------------------
-    def _connect(self) -> bool:
-        """Connect (or start the embedded server); False when stopped while Redis was still unreachable."""
+    def _connect(self, attempts: int = 0) -> bool:
+        """Connect (or start the embedded server); False when stopped while Redis was still unreachable,
+        or after ``attempts`` failed tries (0: try until stopped)."""
         self.connection, self.embedded = connect(self.settings)
-        if not wait_for_redis(self.connection, self.settings.redis_url, stop=self.stop_event):
+        try:
+            reached = wait_for_redis(self.connection, self.settings.redis_url, attempts=attempts, stop=self.stop_event)
+        except RuntimeError as exc:
+            log.error("redis_unreachable_giving_up", error=str(exc), attempts=attempts)
+            reached = False
+        if not reached:
+            self._shutdown()
             return False
         url = self.settings.redis_url or self.embedded.url
         env = dict(os.environ, REDIS_URL=url, TRANSFERWATCH_PREFIX=self.settings.prefix)
@@ -220,7 +228,7 @@ class Service:
         from worker.poller import Poller
 
         self._install_signals()
-        if not self._connect():
+        if not self._connect(attempts=ONCE_REDIS_ATTEMPTS):  # a script's run must end: ~15 s of retries, then exit 1
             return 1
         try:
             self.pool.start()  # the workers load their pipelines while the feeds are polled

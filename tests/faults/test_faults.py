@@ -191,3 +191,15 @@ def test_redis_unreachable_at_start_is_a_clear_warning_not_a_traceback(tmp_path)
     assert log.count("redis_unreachable") >= 2
     assert "Traceback" not in log
     assert code == 1
+
+
+@pytest.mark.parametrize("command", ["run", "poll"])
+def test_once_gives_up_on_an_unreachable_redis_with_exit_1(tmp_path, command):
+    """A scripted `--once` must end: a few retries with backoff, one clear line, exit 1."""
+    env = dict(os.environ, REDIS_URL="redis://127.0.0.1:9/0", LOG_FORMAT="json", TRANSFERWATCH_DATA_DIR=str(tmp_path))
+    feeds = write_feeds(tmp_path / "feeds.yaml", "http://127.0.0.1:9/rss.xml")
+    result = subprocess.run([sys.executable, "-m", "worker", command, "--once", "--feeds", str(feeds)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.count("redis_unreachable") >= 3
+    assert "127.0.0.1:9" in result.stderr and "Traceback" not in result.stderr

@@ -72,12 +72,13 @@ def poll(settings: Settings, feeds_path, once: bool) -> None:
     """The poller alone: reads the feeds and queues new articles for the workers."""
     from worker.feeds import load_feeds
     from worker.poller import Poller
+    from worker.service import ONCE_REDIS_ATTEMPTS
 
     path = _feeds_path(settings, feeds_path)
     load_feeds(path)
     connection, embedded = connect(settings)
     try:
-        wait_for_redis(connection, settings.redis_url)
+        wait_for_redis(connection, settings.redis_url, attempts=ONCE_REDIS_ATTEMPTS if once else 0)
         poller = Poller(connection, Keys(settings.prefix), path)
         if once:
             report = poller.tick(once=True)
