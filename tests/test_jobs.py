@@ -107,3 +107,19 @@ def test_a_bad_article_leaves_its_batch_and_fails_alone(redis_client, keys, monk
     assert alone.args[0] == [poison] and alone.retries_left == jobs.RETRY.max
     run_worker(redis_client, queue)
     assert alone.get_status() in ("scheduled", "failed")  # its own retries, then the failed registry: visible, not lost
+
+
+def test_a_headline_is_read_only_when_its_body_gives_no_event(redis_client, keys):
+    """contracts.md: an article's text comes with its title; a headline restating its body adds nothing."""
+    headline_only = article(1, text="The ministry gave no further details.") | {
+        "title": "North Korea sends 5,000 drones to Russia"}
+    restated = article(2, troops=12000) | {"title": "North Korea sent 11,000 troops to Russia, Seoul says"}
+    queue = make_queue(redis_client, keys)
+    [(job, _)] = enqueue_articles(queue, keys, [headline_only, restated])
+    run_worker(redis_client, queue)
+
+    figures = {f["id"]: f for f in Ledger(redis_client, keys).figures()}
+    assert figures["PRK:RUS:drones:drones"]["current"]["value"] == 5000
+    assert figures["PRK:RUS:drones:drones"]["current"]["evidence"] == "North Korea sends 5,000 drones to Russia"
+    # the body's figure only, not the headline's as well
+    assert [h["value"] for h in figures["PRK:RUS:troops:soldiers"]["history"]] == [12000]

@@ -158,17 +158,30 @@ def _events_of_all(articles: list[dict[str, Any]]) -> list[list[dict[str, Any]] 
     """Each article's events, through spaCy in batches (``extract_many``); an article that breaks the
     extractor gets its exception in its place (found by reading the articles one by one)."""
     try:
-        return list(_extractor.extract_many([_record(a) for a in articles]))
+        return _with_headline_events(articles, list(_extractor.extract_many([_record(a) for a in articles])))
     except Exception:
         if len(articles) == 1:
             raise
     out: list[list[dict[str, Any]] | Exception] = []
     for article in articles:
         try:
-            out.append(next(_extractor.extract_many([_record(article)])))
+            out.append(_with_headline_events([article], [next(_extractor.extract_many([_record(article)]))])[0])
         except Exception as exc:  # noqa: BLE001 - reported and re-queued by the caller
             out.append(exc)
     return out
+
+
+def _with_headline_events(articles: list[dict[str, Any]], results: list) -> list:
+    """contracts.md: an article's text comes "with the title". A headline mostly restates its body, and
+    read beside it would report the body's figure twice, so it is read only for an article whose body
+    gave no event (a feed item that is a headline and a line of teaser): its events then come from the
+    title (``evidence`` the title, ``span`` within it)."""
+    todo = [i for i, (a, r) in enumerate(zip(articles, results)) if r == [] and str(a.get("title") or "").strip()]
+    if todo:
+        titles = [dict(_record(articles[i]), text=str(articles[i]["title"]), title=None) for i in todo]
+        for i, events in zip(todo, _extractor.extract_many(titles)):
+            results[i] = events
+    return results
 
 
 def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
