@@ -38,5 +38,6 @@ def test_jsonl_keeps_order_and_reports_bad_lines() -> None:
 
 def test_bad_usage_exits_2(tmp_path) -> None:
     assert CliRunner().invoke(extract, ["-", "--published", "30/10/2024"], input=TEXT).exit_code == 2
+    assert CliRunner().invoke(extract, ["-", "--published", "2024-13-45"], input=TEXT).exit_code == 2  # no such day
     assert CliRunner().invoke(extract, [str(tmp_path / "missing.txt")]).exit_code == 2
     assert CliRunner().invoke(extract, ["x.txt", "--jsonl", "-"]).exit_code == 2

@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from datetime import date
 
 import click
 
@@ -21,8 +22,13 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _DATE.match(value):
-        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}")
+    if value is not None:
+        try:
+            valid = bool(_DATE.match(value)) and date.fromisoformat(value[:10]) is not None
+        except ValueError:
+            valid = False
+        if not valid:
+            raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}")
     return value
 
 
