@@ -53,3 +53,15 @@ def test_every_name_carries_the_prefix():
     assert all(n.startswith("tw-a:") for n in names)
     assert k.alerts_stream == "tw-a:alerts" and k.alerts_category_channel("oil") == "tw-a:alerts:oil"
     assert k.job_id("ab:c", "v1") == "tw-a-article-ab_c-v1"
+
+
+def test_log_format_follows_whether_the_logs_reach_a_terminal(monkeypatch):
+    """Logs go to stderr: a terminal there means console, whatever stdout is (e.g. `figures --json > f`)."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False, raising=False)
+    assert Settings.from_env({}).log_format == "console"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert Settings.from_env({}).log_format == "json"

@@ -62,7 +62,8 @@ class Settings:
             raise ConfigError(
                 f"TRANSFERWATCH_PREFIX: {prefix!r} must be 1-64 characters of letters, digits, '_', '.', ':' or '-'"
             )
-        log_format = (env.get("LOG_FORMAT") or ("console" if sys.stdout.isatty() else "json")).lower()
+        # console when the logs (on stderr) go to a terminal
+        log_format = (env.get("LOG_FORMAT") or ("console" if sys.stderr.isatty() else "json")).lower()
         if log_format not in ("json", "console"):
             raise ConfigError(f"LOG_FORMAT: {log_format!r} is not 'json' or 'console'")
         log_level = (env.get("LOG_LEVEL") or "info").lower()
