@@ -30,7 +30,7 @@ from worker.settings import ConfigError
 log = structlog.get_logger(__name__)
 
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62})$")
-MIN_INTERVAL = 60
+MIN_INTERVAL = 1  # contracts.md only calls "bad" intervals errors; below a minute is impolite to most feeds, not invalid
 MAX_INTERVAL = 86400
 DEFAULT_INTERVAL = 900
 _TOP_LEVEL_KEYS = ("feeds",)

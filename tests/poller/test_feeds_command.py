@@ -43,11 +43,11 @@ def test_add_list_remove_validate(tmp_path: Path) -> None:
 
 def test_bad_file_exits_2_with_one_line(tmp_path: Path) -> None:
     path = tmp_path / "feeds.yaml"
-    path.write_text(FILE.replace("interval: 300", "interval: 30"))
+    path.write_text(FILE.replace("interval: 300", "interval: 0"))
     for args in (["validate"], ["list"], ["add", "https://x.example/"], ["remove", "wire"]):
         result = CliRunner().invoke(feeds, ["--feeds", str(path), *args])
         assert result.exit_code == 2, (args, result.output)
-        assert result.output.strip() == f"Error: {path}:6: feed 'wire': interval must be a whole number of seconds from 60 to 86400, not 30"
+        assert result.output.strip() == f"Error: {path}:6: feed 'wire': interval must be a whole number of seconds from 1 to 86400, not 0"
 
 
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
