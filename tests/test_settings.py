@@ -65,3 +65,17 @@ def test_log_format_follows_whether_the_logs_reach_a_terminal(monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
     assert Settings.from_env({}).log_format == "json"
+
+
+def test_help_works_whatever_the_environment(tmp_path):
+    """Every command has --help (contracts.md), even where a bad variable would stop the command itself."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, REDIS_URL="http://not-redis.example")
+    run = [sys.executable, "-m", "worker", "run"]
+    helped = subprocess.run([*run, "--help"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    refused = subprocess.run([*run, "--once"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert helped.returncode == 0 and "--once" in helped.stdout
+    assert refused.returncode == 2 and "REDIS_URL" in refused.stderr

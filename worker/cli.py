@@ -74,6 +74,8 @@ def main(ctx: click.Context) -> None:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
+        if {"--help", "-h"} & set(sys.argv[1:]):
+            return  # a command's --help needs no configuration: it prints and exits before using it
         click.echo(f"transferwatch: {exc}", err=True)
         ctx.exit(2)
     logs.configure(settings.log_format, settings.log_level)
