@@ -33,7 +33,7 @@ def test_jsonl_keeps_order_and_reports_bad_lines() -> None:
     out = [json.loads(x) for x in r.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", None, "c", "d"]
     assert out[0]["events"] and out[1]["events"] == [] and out[3]["events"] == []
-    assert "line 2" in r.stderr and "line 3" in r.stderr
+    assert "<stdin>:2: not JSON" in r.stderr and "<stdin>:3: 'text' missing" in r.stderr
 
 
 def test_bad_usage_exits_2(tmp_path) -> None:

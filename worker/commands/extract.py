@@ -32,33 +32,34 @@ def _check_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-def _records(stream, bad: list[int]) -> Iterator[tuple[object, dict]]:
-    """(id, record) per non-blank line; a bad line yields (id or None, {}) and is reported."""
+def _records(stream, bad: list[int], name: str = "<stdin>") -> Iterator[tuple[object, dict]]:
+    """(id, record) per non-blank line; a bad line yields (id or None, {}) and is reported as
+    ``name:line: problem`` (the line keeps its place in the output, with no events)."""
     for n, line in enumerate(stream, 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            click.echo(f"line {n}: not JSON: {exc.msg}", err=True)
+            click.echo(f"{name}:{n}: not JSON: {exc.msg}", err=True)
             bad.append(n)
             yield None, {}
             continue
         if not isinstance(obj, dict):
-            click.echo(f"line {n}: expected a JSON object", err=True)
+            click.echo(f"{name}:{n}: expected a JSON object", err=True)
             bad.append(n)
             yield None, {}
             continue
         rid = obj.get("id")
         text = obj.get("text")
         if not isinstance(text, str):
-            click.echo(f"line {n}: 'text' missing or not a string", err=True)
+            click.echo(f"{name}:{n}: 'text' missing or not a string", err=True)
             bad.append(n)
             yield rid, {}
             continue
         published = obj.get("published")
         if published is not None and not (isinstance(published, str) and _DATE.match(published[:10])):
-            click.echo(f"line {n}: 'published' is not YYYY-MM-DD; read without a date", err=True)
+            click.echo(f"{name}:{n}: 'published' is not YYYY-MM-DD; read without a date", err=True)
             published = None
         yield rid, {"text": text, "title": obj.get("title"), "published": published}
 
@@ -91,7 +92,7 @@ def extract(path: str, jsonl: str | None, published: str | None, title: str | No
         ids: list[object] = []
 
         def records() -> Iterator[dict]:
-            for rid, rec in _records(stream, bad):
+            for rid, rec in _records(stream, bad, "<stdin>" if src == "-" else src):
                 ids.append(rid)
                 yield rec
 
