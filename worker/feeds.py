@@ -291,6 +291,9 @@ def add_feed(path: Path, url: str, *, name: str | None = None, interval: int | N
         if start > 0 and not lines[start - 1].strip():
             block.insert(0, "")  # the file separates entries with a blank line: so do we
         new_text = "\n".join(lines[:end] + block + lines[end:]) + "\n"
+    elif doc is None:  # an empty or comment-only file: its lines stay, the list follows them
+        block = ["feeds:", *("  " + line for line in _dump_entry(entry))]
+        new_text = (text.rstrip("\n") + "\n" if text.strip() else "") + "\n".join(block) + "\n"
     else:
         if not isinstance(doc, CommentedMap):
             doc = CommentedMap()

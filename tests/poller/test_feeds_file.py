@@ -190,3 +190,11 @@ def test_watcher_refuses_a_broken_file_at_start(tmp_path: Path) -> None:
     path.write_text("feeds:\n  - name: a\n    url: nope\n")
     with pytest.raises(ConfigError, match=r"feeds.yaml:3: feed 'a': url"):
         FeedsWatcher(path)
+
+
+def test_add_to_a_comment_only_file_keeps_its_comments(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text("# feeds we watch\n# (none yet)\n")
+    add_feed(path, "https://n.example/rss")
+    assert path.read_text() == "# feeds we watch\n# (none yet)\nfeeds:\n  - name: n-example\n    url: https://n.example/rss\n"
+    assert [f.name for f in load_feeds(path)] == ["n-example"]
