@@ -462,6 +462,10 @@ class EventBuilder:
             if target is not None:
                 if q.qualifier == "vague" and q.text.lower().rstrip() in self.vague_needs_item and target.item.start != qe:
                     continue
+                if qs - ts >= 2 and lower[qs - ts - 1] == "at":
+                    # "put the North Korean contingent at 11,000 to 12,000 troops": the figure counts the
+                    # group named before 'at', whose words say whose it is
+                    target = _group_before_at(targets, target, qs) or target
                 if target.qty is None:
                     target.qty, target.q_start, target.q_end = q, qs, qe
                 continue
@@ -799,6 +803,16 @@ class EventBuilder:
 
 _TOPIC_WORDS = {"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
                 "modernise", "modernize", "improve", "upgrade", "in"}
+
+
+def _group_before_at(targets: list[Target], target: Target, qs: int) -> Target | None:
+    """The weak item of the figure's category ('contingent', 'deployment') that ends at most four tokens
+    before the 'at' that opens the figure ('the North Korean contingent in Russia at 12,000 troops')."""
+    for o in targets:
+        if o.qty is None and o.item.info.weak and o.item.label == target.item.label \
+                and o.item.end <= qs - 1 and qs - 1 - o.item.end <= 3:  # type: ignore[union-attr]
+            return o
+    return None
 
 
 def _framing_removed(actors: list[Mention], triggers: list[Mention], lower: list[str], ts: int) -> list[Mention]:

@@ -1,0 +1,41 @@
+"""Constructions the fifth round of held-out articles (unseen4_*) showed weak, each tested in other words
+than the fixture that showed it: a figure after 'put ... at', running totals, people words, money, claims
+rated false, and things that carry or make a transfer but do not move in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.extract import Extractor
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor()
+
+
+def _figures(events: list[dict]) -> set[tuple]:
+    return {(e["supplier"], e["recipient"], e["category"], e["quantity"]["value"], e["mode"])
+            for e in events if e["quantity"] and e["quantity"]["value"] is not None}
+
+
+def _keys(events: list[dict]) -> set[tuple]:
+    return {(e["supplier"], e["recipient"], e["category"], e["status"]) for e in events}
+
+
+@pytest.mark.parametrize("text,expected", [
+    # the group named between 'put' and 'at' is what the figure counts, and its adjective whose it is
+    ("Western officials put the North Korean contingent in Russia at roughly 12,000.",
+     ("PRK", "RUS", "troops", 12000, "total")),
+    ("US estimates put the North Korean deployment at 10,000 to 11,000 soldiers, most of them sent to Russia's "
+     "Kursk region.", ("PRK", "RUS", "troops", 11000, "total")),
+    # 'the North Korean' is an adjective, not 'the North' and a stray 'Korean'
+    ("The North Korean troops in Russia now number some 11,000.", ("PRK", "RUS", "troops", 11000, "total")),
+])
+def test_figure_after_put_at(ex: Extractor, text: str, expected: tuple) -> None:
+    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+
+
+def test_put_at_without_a_party_is_no_event(ex: Extractor) -> None:
+    text = "North Korea has sent troops to Russia. Analysts put the Ukrainian contingent in Kursk at 20,000 soldiers."
+    assert _figures(ex.extract(text, published="2024-12-01")) == set()
