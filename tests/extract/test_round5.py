@@ -39,3 +39,20 @@ def test_figure_after_put_at(ex: Extractor, text: str, expected: tuple) -> None:
 def test_put_at_without_a_party_is_no_event(ex: Extractor) -> None:
     text = "North Korea has sent troops to Russia. Analysts put the Ukrainian contingent in Kursk at 20,000 soldiers."
     assert _figures(ex.extract(text, published="2024-12-01")) == set()
+
+
+@pytest.mark.parametrize("text,expected", [
+    # 'the figure at' in a sentence naming no item: the item of the sentence before; the estimator is no party
+    ("North Korea has sent troops to Russia, officials said. Seoul now puts the figure at about 12,000.",
+     ("PRK", "RUS", "troops", 12000, "total")),
+    ("Russia shipped refined oil to the North last year. A UN panel later raised its estimate to 1.3 million "
+     "barrels.", ("RUS", "PRK", "oil", 1300000, "total")),
+])
+def test_figure_for_the_item_of_the_sentence_before(ex: Extractor, text: str, expected: tuple) -> None:
+    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+
+
+def test_reference_phrase_without_an_event_before_is_no_figure(ex: Extractor) -> None:
+    text = ("Russia and North Korea signed a defence pact in June. Economists put the figure at about "
+            "$2 billion in trade.")
+    assert _figures(ex.extract(text, published="2024-12-01")) == set()

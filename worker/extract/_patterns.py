@@ -161,6 +161,7 @@ class Patterns:
     numbers: NumberWords
     speech: dict[str, Any] = field(default_factory=dict)
     pronouns: tuple[str, ...] = ()  # "of them" after a figure: the item of the sentence before
+    references: tuple[str, ...] = ()  # "the number at" before a figure: the item of the sentence before
 
 
 def _load_actors() -> tuple[ActorRule, ...]:
@@ -169,14 +170,15 @@ def _load_actors() -> tuple[ActorRule, ...]:
     return tuple(ActorRule.from_dict(a, f"patterns/actors.json: actors[{i}]") for i, a in enumerate(d["actors"]))
 
 
-def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...]]:
+def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     d = _read("items.json")
     where = "patterns/items.json"
-    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns"}, {"items"})
+    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references"}, {"items"})
     items = tuple(ItemRule.from_dict(a, f"{where}: items[{i}]") for i, a in enumerate(d["items"]))
     return (items, tuple(_strings(f"{where}: ignore", d.get("ignore", []))),
             tuple(_strings(f"{where}: units", d.get("units", []))),
-            tuple(s.lower() for s in _strings(f"{where}: pronouns", d.get("pronouns", []))))
+            tuple(s.lower() for s in _strings(f"{where}: pronouns", d.get("pronouns", []))),
+            tuple(" ".join(s.lower().split()) for s in _strings(f"{where}: references", d.get("references", []))))
 
 
 def _load_triggers() -> tuple[TriggerRule, ...]:
@@ -234,8 +236,9 @@ def _load_speech() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def load_patterns() -> Patterns:
     """Read and validate every pattern file once per process."""
-    items, ignore, units, pronouns = _load_items()
+    items, ignore, units, pronouns, references = _load_items()
     return Patterns(
-        actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, triggers=_load_triggers(),
+        actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, references=references,
+        triggers=_load_triggers(),
         modifiers=_load_modifiers(), numbers=_load_numbers(), speech=_load_speech(),
     )

@@ -108,6 +108,7 @@ class EventBuilder:
         self.earlier_before = {tuple(w.split()) for w in patterns.numbers.earlier_before}
         self._named_before: set[str] = set()
         self.pronouns = tuple(f" {w}" for w in patterns.pronouns)
+        self.references = patterns.references
         self._plain_items = {}  # category -> its first plain item rule, for items a pronoun stands for
         for it in patterns.items:
             if not it.weak and not it.after:
@@ -164,6 +165,8 @@ class EventBuilder:
                 continue
             if previous and self.pronouns and any(w in self._text[cs:ce] for w in self.pronouns):
                 self._pronoun_items(local, previous, ts, te)
+            if previous and not local.get("item") and self.references:
+                self._reference_items(local, previous, cs, ce, ts, te)
             if not local.get("item"):
                 previous = []
                 continue
@@ -193,6 +196,32 @@ class EventBuilder:
                 c0 = self._idx_list[ts + k]
                 items.append(Mention("item", cat, ts + k, ts + k + 1, c0, c0 + 4, rule))
         local["item"] = sorted(items, key=lambda m: (m.start, m.end))
+
+    def _reference_items(self, local: dict[str, list[Mention]], previous: list[dict], cs: int, ce: int, ts: int,
+                         te: int) -> None:
+        """"In August, the JCS had put the number at more than 6 million.": in a sentence naming no item,
+        the noun of a ``references`` phrase stands for the item of the sentence before; added as a weak item
+        mention of that category (an event only with the figure after it). A third party named before the
+        phrase is whoever makes the estimate, not a party to the transfer."""
+        if self._low is None:
+            return
+        sentence = self._low[cs:ce]
+        for phrase in self.references:
+            at = sentence.find(phrase)
+            if at < 0:
+                continue
+            rule = self._plain_items.get(previous[-1]["category"])
+            if rule is None:
+                return
+            c0 = cs + at + phrase.rfind(" ", 0, phrase.rfind(" ")) + 1  # the noun: the word before 'at'/'to'
+            k = bisect_left(self._idx_list, c0, ts, te)
+            if k >= te or self._idx_list[k] != c0:
+                return
+            local["item"] = [Mention("item", rule.category, k, k + 1, c0, c0 + self._len_list[k],
+                                     replace(rule, weak=True))]
+            # "Seoul now puts the figure at about 12,000": a third party before the phrase makes the estimate
+            local["actor"] = [a for a in local.get("actor", ()) if a.label in _PARTY_SET or a.start > k]
+            return
 
     def _lower_slice(self, ts: int, te: int) -> list[str] | None:
         return None if self._low_tokens is None else self._low_tokens[ts:te]
