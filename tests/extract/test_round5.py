@@ -56,3 +56,30 @@ def test_reference_phrase_without_an_event_before_is_no_figure(ex: Extractor) ->
     text = ("Russia and North Korea signed a defence pact in June. Economists put the figure at about "
             "$2 billion in trade.")
     assert _figures(ex.extract(text, published="2024-12-01")) == set()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Pyongyang shipped 40 more howitzers to Russia in March, taking the number supplied so far to about 160.",
+     ("PRK", "RUS", "artillery_systems", 160, "total")),
+    ("North Korea sent a further 2,000 troops to Russia, lifting the total stationed there to 13,000, Kyiv said.",
+     ("PRK", "RUS", "troops", 13000, "total")),
+])
+def test_running_total_past_a_participle(ex: Extractor, text: str, expected: tuple) -> None:
+    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+
+
+def test_running_total_takes_no_start_date_of_the_increment(ex: Extractor) -> None:
+    text = ("North Korea has sent 1,000 more soldiers to Russia since the start of November, bringing the total "
+            "deployed there to some 12,000.")
+    (total,) = [e for e in ex.extract(text, published="2024-12-01") if e["mode"] == "total"]
+    assert total["quantity"]["value"] == 12000 and total["since"] is None
+
+
+def test_a_total_of_something_else_is_no_running_total(ex: Extractor) -> None:
+    text = "North Korea has sent 1,000 more soldiers to Russia, with the total killed put at 300 by Kyiv."
+    assert 300 not in {v for *_x, v, _m in _figures(ex.extract(text, published="2024-12-01"))}
+
+
+def test_a_running_total_of_losses_is_no_figure(ex: Extractor) -> None:
+    text = "North Korea has sent 1,000 more soldiers to Russia, bringing the total killed to 3,000."
+    assert _figures(ex.extract(text, published="2024-12-01")) == {("PRK", "RUS", "troops", 1000, "additional")}

@@ -80,6 +80,7 @@ class Target:
     q_start: int | None = None  # token offsets of the figure
     q_end: int | None = None
     implicit: bool = False  # "a launcher": a figure of one from the article
+    since_from: int | None = None  # a running total: only a start date from here on (sentence offsets) is its
     cats: set[str] = field(default_factory=set)
 
     @property
@@ -535,17 +536,26 @@ class EventBuilder:
                 if not (prv in ("or",) and nxt in ("if", "when", "depending")):
                     continue
             prv2 = lower[p - 1] if p - 1 >= 0 else ""
+            noun_at = p - 1
+            if prv in ("to", "at") and prv2 not in self.total_nouns and p >= 3:
+                # "bringing the total deployed there to about 12,000": a participle and a place between
+                noun_at = _total_noun_before(lower, p - 1, self.total_nouns, self.patterns.numbers.months)
+                prv2 = lower[noun_at] if noun_at is not None else prv2
+            running = None
             if prv in ("to", "at") and prv2 in self.total_nouns:
-                # "..., bringing the total to some 12,000": a running total of the item before
+                # "..., bringing the total to some 12,000": a running total of the item before; a start date
+                # before the total noun is the increment's ("sent 1,500 more since December, bringing the
+                # total to 12,000"), not the total's
                 q = replace(q, total=True)
+                running = self._idx_list[ts + noun_at] - cs
                 before = [t for t in targets if t.item.end <= qs and qs - t.item.end <= 25]
                 back = max(before, key=lambda t: t.item.end) if before else None
             else:
                 back = self._backward(targets, qs, prv, q, self.after_item_before)
             if back is not None:
-                clone = Target(back.item, q, qs, qe)
+                clone = Target(back.item, q, qs, qe, since_from=running)
                 if back.qty is None:
-                    back.qty, back.q_start, back.q_end = q, qs, qe
+                    back.qty, back.q_start, back.q_end, back.since_from = q, qs, qe, running
                 else:
                     if q.qualifier == "exact" and back.qty.qualifier == "up_to" and prv == "or":
                         clone.qty = replace(q, qualifier="up_to", low=None)
@@ -809,6 +819,8 @@ class EventBuilder:
         if mode == "total":
             pos = cs  # nearest date to the item
             cands = [d for d in dates if d.kind == "since"] or [d for d in dates if d.kind == "period"]
+            if t.since_from is not None:
+                cands = [d for d in cands if d.start >= t.since_from]
             if cands:
                 anchor_c = t.item.cstart - cs
                 since = min(cands, key=lambda d: min(abs(d.start - anchor_c), abs(d.end - anchor_c))).value
@@ -832,6 +844,27 @@ class EventBuilder:
 
 _TOPIC_WORDS = {"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
                 "modernise", "modernize", "improve", "upgrade", "in"}
+
+
+_TOTAL_GAP = {"there", "here", "so", "far", "now", "in", "to", "russia", "north", "korea", "the", "abroad",
+              "overseas", "since", "then", "all", "told"}
+
+
+def _total_noun_before(lower: list[str], j: int, nouns: set[str], months: dict[str, int]) -> int | None:
+    """Where the total noun is that a participle phrase of at most four words parts from its 'to'/'at'
+    ('the total deployed there to', 'the number sent so far to'), or None."""
+    k = j
+    seen_participle = False
+    while k >= 1 and j - k < 4:
+        w = lower[k]
+        if w.endswith("ed") or w in _PARTICIPLES:
+            seen_participle = True
+        elif w not in _TOTAL_GAP and w not in months and not w.isdigit():
+            return None
+        k -= 1
+        if seen_participle and lower[k] in nouns:
+            return k
+    return None
 
 
 def _group_before_at(targets: list[Target], target: Target, qs: int) -> Target | None:
