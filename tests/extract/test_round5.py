@@ -83,3 +83,17 @@ def test_a_total_of_something_else_is_no_running_total(ex: Extractor) -> None:
 def test_a_running_total_of_losses_is_no_figure(ex: Extractor) -> None:
     text = "North Korea has sent 1,000 more soldiers to Russia, bringing the total killed to 3,000."
     assert _figures(ex.extract(text, published="2024-12-01")) == {("PRK", "RUS", "troops", 1000, "additional")}
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea sent 2,000 more soldiers to Russia last week. They were airlifted to Khabarovsk aboard Russian "
+    "military cargo aircraft.",
+    "About 1,000 North Korean troops arrived in Russia, ferried by Russian transport helicopters, Kyiv said.",
+])
+def test_aircraft_that_carry_are_no_aircraft_event(ex: Extractor, text: str) -> None:
+    assert "aircraft" not in {e["category"] for e in ex.extract(text, published="2024-12-01")}
+
+
+def test_aircraft_sent_are_still_an_event(ex: Extractor) -> None:
+    text = "Russia has delivered MiG-29 fighter jets to North Korea by rail, officials said."
+    assert ("RUS", "PRK", "aircraft", "asserted") in _keys(ex.extract(text, published="2024-12-01"))

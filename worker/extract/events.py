@@ -465,6 +465,8 @@ class EventBuilder:
             # noun compounds: "rocket launcher experts" -> the experts; "missile guidance" handled by the lexicon
             if nxt is not None and (nxt.start == it.end or (nxt.start == it.end + 1 and lower[it.end - ts] == "-")):
                 continue
+            if it.label == "aircraft" and _carrier(lower, it.start - ts, {a.start - ts for a in all_actors}):
+                continue  # "flown to Vladivostok on Russian military transport aircraft": what carried them
             kept.append(it)
         return kept
 
@@ -865,6 +867,26 @@ def _total_noun_before(lower: list[str], j: int, nouns: set[str], months: dict[s
         if seen_participle and lower[k] in nouns:
             return k
     return None
+
+
+_CARRIER_PREPS = {"on", "aboard", "onboard", "by", "via", "in"}
+_CARRIER_GAP = {"the", "a", "an", "its", "their", "military", "transport", "cargo", "chartered", "special", "large",
+                "heavy", "-"}
+_CARRYING_VERBS = {"flown", "flew", "fly", "flying", "airlifted", "airlift", "ferried", "ferrying", "carried",
+                   "carrying", "transported", "transporting", "taken", "brought", "moved", "shuttled", "arrived",
+                   "arriving", "travelled", "traveled"}
+
+
+def _carrier(lower: list[str], i: int, actor_at: set[int]) -> bool:
+    """Is the aircraft at ``i`` what something travelled on ('were flown ... on Russian military transport
+    aircraft', 'airlifted aboard Il-76 planes'): a carrier preposition before it, past determiners, actors and
+    words such as 'military', 'transport', and a verb of carrying at most 12 words before that?"""
+    k = i - 1
+    while k >= 0 and i - k <= 5 and (lower[k] in _CARRIER_GAP or k in actor_at):
+        k -= 1
+    if k < 0 or lower[k] not in _CARRIER_PREPS:
+        return False
+    return any(w in _CARRYING_VERBS for w in lower[max(0, k - 12):k])
 
 
 def _group_before_at(targets: list[Target], target: Target, qs: int) -> Target | None:
