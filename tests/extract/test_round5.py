@@ -97,3 +97,18 @@ def test_aircraft_that_carry_are_no_aircraft_event(ex: Extractor, text: str) -> 
 def test_aircraft_sent_are_still_an_event(ex: Extractor) -> None:
     text = "Russia has delivered MiG-29 fighter jets to North Korea by rail, officials said."
     assert ("RUS", "PRK", "aircraft", "asserted") in _keys(ex.extract(text, published="2024-12-01"))
+
+
+@pytest.mark.parametrize("text", [
+    "Satellite know-how was supplied to North Korea by Russian specialists, the report said.",
+    "Help with the North's submarine programme is being provided, officials believe, by Russian military "
+    "engineers stationed in Pyongyang.",
+])
+def test_people_who_give_are_no_people_moved(ex: Extractor, text: str) -> None:
+    cats = {e["category"] for e in ex.extract(text, published="2024-12-01")}
+    assert "technology" in cats and "troops" not in cats
+
+
+def test_people_sent_by_a_party_are_still_moved(ex: Extractor) -> None:
+    text = "Thousands of engineers have been sent to Russia by North Korea, Seoul said."
+    assert ("PRK", "RUS", "troops", "asserted") in _keys(ex.extract(text, published="2024-12-01"))

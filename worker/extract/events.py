@@ -467,8 +467,31 @@ class EventBuilder:
                 continue
             if it.label == "aircraft" and _carrier(lower, it.start - ts, {a.start - ts for a in all_actors}):
                 continue  # "flown to Vladivostok on Russian military transport aircraft": what carried them
+            if it.label in ("troops", "workers") and k > 0 and self._agent(it, items[:k], m.get("trigger", ()),
+                                                                            all_actors, lower, ts):
+                continue  # "Technology ... has been provided, the authors write, by Russian engineers": who gave it
             kept.append(it)
         return kept
+
+    @staticmethod
+    def _agent(it: Mention, before: list[Mention], triggers: list[Mention], actors: list[Mention],
+               lower: list[str], ts: int) -> bool:
+        """Are the people at ``it`` the agent of a passive transfer of another item ('X has been provided
+        ... by Russian engineers'): 'by' before them (past determiners and actors), a passive giving verb
+        before that, and an item of another kind before the verb?"""
+        i = it.start - ts
+        actor_at = {a.start - ts for a in actors} | {a.end - 1 - ts for a in actors}
+        k = i - 1
+        while k >= 0 and i - k <= 4 and (lower[k] in _CARRIER_GAP or k in actor_at):
+            k -= 1
+        if k < 0 or lower[k] != "by":
+            return False
+        for tr in triggers:
+            j = tr.start - ts
+            if tr.label == "give" and j < k and k - j <= 12 and _passive(lower, j) \
+                    and any(o.end <= tr.start and o.label not in ("troops", "workers") for o in before):
+                return True
+        return False
 
     def _attach(self, doc: Doc, text: str, cs: int, ts: int, te: int, items: list[Mention],
                 m: dict[str, list[Mention]], lower: list[str]) -> list[Target]:
