@@ -112,3 +112,23 @@ def test_people_who_give_are_no_people_moved(ex: Extractor, text: str) -> None:
 def test_people_sent_by_a_party_are_still_moved(ex: Extractor) -> None:
     text = "Thousands of engineers have been sent to Russia by North Korea, Seoul said."
     assert ("PRK", "RUS", "troops", "asserted") in _keys(ex.extract(text, published="2024-12-01"))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Russia has given North Korea $500 million in humanitarian aid, Seoul says.",
+     ("RUS", "PRK", "economic_aid", 500000000)),
+    ("Moscow has shipped food and fuel to Pyongyang, along with cash valued at more than US$1.2 billion.",
+     ("RUS", "PRK", "economic_aid", 1200000000)),
+    ("In return, Russia handed the North grain and money worth some 3 billion dollars, officials said.",
+     ("RUS", "PRK", "economic_aid", 3000000000)),
+])
+def test_money_counts_economic_aid(ex: Extractor, text: str, expected: tuple) -> None:
+    assert expected in {f[:4] for f in _figures(ex.extract(text, published="2024-12-01"))}
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea sold Russia artillery shells worth $2 billion, the report estimates.",
+    "Russia supplied North Korea with oil priced at $80 a barrel.",
+])
+def test_money_counts_nothing_but_aid(ex: Extractor, text: str) -> None:
+    assert _figures(ex.extract(text, published="2024-12-01")) == set()

@@ -511,6 +511,12 @@ class EventBuilder:
             qe = bisect_left(self._idx_list, cs + q.end)
             if qe <= qs:
                 continue
+            if q.money or (qe - ts < len(lower) and lower[qe - ts] in _CURRENCY_WORDS and q.value is not None):
+                # "cash worth as much as $20 billion", "$500 million in aid": money counts economic aid only
+                target = _money_target(targets, qs, qe, lower, ts)
+                if target is not None and target.qty is None:
+                    target.qty, target.q_start, target.q_end = replace(q, money=True), qs, qe
+                continue
             if not self._is_quantity(q, qs, qe, lower, ts, te):
                 continue
             target = self._forward(qs, qe, by_start, actor_toks, unit_starts, lower, ts, te)
@@ -852,7 +858,7 @@ class EventBuilder:
             del pos
         unit = t.item.info.unit  # type: ignore[union-attr]
         if t.qty is not None and qty is not None:
-            unit = _unit_text(t.item, text, cs) or unit
+            unit = "dollars" if qty.money else _unit_text(t.item, text, cs) or unit
         return {
             "supplier": direction[0],
             "recipient": direction[1],
@@ -869,6 +875,33 @@ class EventBuilder:
 
 _TOPIC_WORDS = {"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
                 "modernise", "modernize", "improve", "upgrade", "in"}
+
+
+_CURRENCY_WORDS = {"dollars", "dollar", "usd", "euros", "euro"}
+_MONEY_BACK = {"worth", "valued", "totalling", "totaling", "totalled", "totaled", "amounting", "of"}
+_MONEY_BACK_GAP = _MONEY_BACK | {"at", "to", "estimated", "reportedly", "put", "an", "some", ",", "-", "–", "—"}
+_MONEY_FORWARD_GAP = {"in", "of", "worth", "new", "additional", "direct", "extra", "further", "annual", "yearly"}
+
+
+def _money_target(targets: list[Target], qs: int, qe: int, lower: list[str], ts: int) -> Target | None:
+    """The economic aid an amount of money counts: one named just before it and joined by 'worth', 'valued
+    at', 'totalling', 'of' ('cash worth as much as $20 billion'), or just after it and joined by 'in', 'of',
+    'worth of' ('$500 million in aid', '$1 billion worth of food'). Money never counts other items."""
+    best = None
+    for t in targets:
+        it = t.item
+        if it.label != "economic_aid":
+            continue
+        if it.end <= qs and qs - it.end <= 6:
+            gap = lower[it.end - ts:qs - ts]
+            if gap and all(w in _MONEY_BACK_GAP for w in gap) and not _MONEY_BACK.isdisjoint(gap):
+                best = t
+        elif it.start >= qe and it.start - qe <= 4:
+            gap = lower[qe - ts:it.start - ts]
+            if gap and all(w in _MONEY_FORWARD_GAP or w in _CURRENCY_WORDS for w in gap) \
+                    and ("in" in gap or "of" in gap):
+                return t
+    return best
 
 
 _TOTAL_GAP = {"there", "here", "so", "far", "now", "in", "to", "russia", "north", "korea", "the", "abroad",

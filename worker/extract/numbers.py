@@ -23,6 +23,7 @@ class Quantity:
     increment: bool = False
     total: bool = False
     vague: bool = False
+    money: bool = False  # "$20 billion": an amount of money (only economic aid is counted in it)
 
     def as_json(self, unit: str | None) -> dict:
         return {"value": _num(self.value), "low": _num(self.low), "high": _num(self.high),
@@ -61,8 +62,10 @@ class NumberParser:
         word = rf"(?:(?:{_alt(tens)})(?:[\s\-]+(?:{_alt(ones)}))?|{_alt(units)})"
         # "1.5k", "2.3m": a scale written against the digits
         suf = rf"(?:{_alt(nw.suffixes)})?" if nw.suffixes else ""
+        # a figure right after a currency sign is read only as money (``_money``)
         digit = (rf"(?<![\w.\-$])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{suf}(?![\d,]*\w)"
                  rf"|(?<![\w.\-$])\d+(?:\.\d+)?{suf}(?![\w])")
+        money_digit = (rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{suf}(?![\d,]*\w)|\d+(?:\.\d+)?{suf}(?![\w])")
         scale = _alt(nw.scales)
         core = (rf"(?:(?:{digit})(?:[\s\-]*(?:{scale})\b)*"
                 rf"|\b(?:{word})(?:[\s\-]+(?:{scale})\b)*"
@@ -73,12 +76,15 @@ class NumberParser:
         inc_before = _alt(nw.increment_before)
         inc_after = _alt(nw.increment_after)
         self._core = re.compile(core, re.I)
+        money = rf"(?:{money_digit})(?:[\s\-]*(?:{scale})\b)*"
         figure = (
             rf"\b(?P<incb>\b(?:{inc_before})\s+)?"
             rf"(?:(?P<between>\bbetween\s+)?(?P<qual>\b(?:{qual})\s+)?"
             rf"(?:(?P<vague>\b(?:{vague})\b)|(?P<n1>{core})(?:\s*(?:-|–|to|and)\s*(?P<n2>{core}))?))"
             rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?"
         )
+        # "as much as $20 billion": run only on texts holding a currency sign
+        self._money = re.compile(rf"(?<![\w$])(?:us\$|\$|€|£)\s?(?P<m1>{money})", re.I)
         self._re = re.compile(figure, re.I)  # for texts whose length changes when lower-cased
         self._re_low = re.compile(figure)  # on lower-cased text: several times faster than re.I
         anchor_words = {w for phrase in (*nw.words, *nw.scales, *nw.vague) for w in re.split(r"[\s\-]+", phrase.lower())
@@ -150,6 +156,11 @@ class NumberParser:
             q = self._read(m, text)
             if q is not None:
                 out.append(q)
+        if "$" in text or "€" in text or "£" in text:
+            money = self._find_money(text)
+            if money:  # a figure read without its sign ("as much as" alone) gives way to the amount
+                out = [q for q in out if not any(m.start <= q.start < m.end for m in money)] + money
+                out.sort(key=lambda q: q.start)
         return out
 
     def _read(self, m: re.Match, text: str) -> Quantity | None:
@@ -203,6 +214,38 @@ class NumberParser:
         else:
             low, high = None, v1
         return Quantity(start, end, v1, low, high, qualifier, span_text, increment=increment, total=total)
+
+    def _find_money(self, text: str) -> list[Quantity]:
+        """Amounts after each currency sign ('$', 'US$', '€', '£'), matched where the sign is."""
+        out = []
+        for sign in "$€£":
+            i = text.find(sign)
+            while i >= 0:
+                at = i - 2 if sign == "$" and i >= 2 and text[i - 2:i].lower() == "us" else i
+                m = self._money.match(text, at)
+                if m is not None:
+                    q = self._read_money(m, text)
+                    if q is not None:
+                        out.append(q)
+                i = text.find(sign, i + 1)
+        return out
+
+    def _read_money(self, m: re.Match, text: str) -> Quantity | None:
+        """"as much as $20 billion": an amount of money, as a figure of the units of its currency."""
+        v = self.value_of(m.group("m1"))
+        if v is None:
+            return None
+        start, end = m.start(), m.end()
+        qm = self._qual_tail.search(text, max(0, start - self._qual_reach), start)  # "as much as $20 billion"
+        qual_word = _SPACE_OR_HYPHEN.sub(" ", qm.group(1).lower()) if qm is not None else ""
+        if qm is not None:
+            start = qm.start()
+        qualifier = self.nw.qualifiers.get(qual_word, "exact") if qual_word else "exact"
+        low, high = {"exact": (v, v), "about": (v, v), "more_than": (v, None), "at_least": (v, None)}.get(
+            qualifier, (None, v))
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return Quantity(start, end, v, low, high, qualifier, text[start:end], money=True)
 
     def is_year(self, q: Quantity) -> bool:
         return (q.qualifier == "exact" and q.value is not None and 1900 <= q.value <= 2100
