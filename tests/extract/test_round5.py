@@ -132,3 +132,24 @@ def test_money_counts_economic_aid(ex: Extractor, text: str, expected: tuple) ->
 ])
 def test_money_counts_nothing_but_aid(ex: Extractor, text: str) -> None:
     assert _figures(ex.extract(text, published="2024-12-01")) == set()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Kim is believed to have dispatched another 2,000 men to Russia in February.",
+     ("PRK", "RUS", "troops", 2000, "additional")),
+])
+def test_men_with_a_figure_are_troops(ex: Extractor, text: str, expected: tuple) -> None:
+    assert expected in _figures(ex.extract(text, published="2025-03-01"))
+
+
+def test_crews_sent_with_the_weapons_are_troops(ex: Extractor) -> None:
+    text = "North Korea has shipped 50 howitzers to Russia along with gun crews, officials said."
+    assert ("PRK", "RUS", "troops", "asserted") in _keys(ex.extract(text, published="2025-03-01"))
+
+
+@pytest.mark.parametrize("text", [
+    "North Korean units in Russia have lost several hundred men near Kursk, Kyiv said.",
+    "Russia and North Korea signed a treaty; the men who drafted it met in Moscow.",
+])
+def test_men_without_a_transfer_are_no_event(ex: Extractor, text: str) -> None:
+    assert "troops" not in {e["category"] for e in ex.extract(text, published="2025-03-01")}
