@@ -153,3 +153,9 @@ def test_crews_sent_with_the_weapons_are_troops(ex: Extractor) -> None:
 ])
 def test_men_without_a_transfer_are_no_event(ex: Extractor, text: str) -> None:
     assert "troops" not in {e["category"] for e in ex.extract(text, published="2025-03-01")}
+
+
+def test_or_so_after_a_figure_is_about(ex: Extractor) -> None:
+    text = "North Korea has sent 3,000 or so more soldiers to Russia, Kyiv said."
+    (ev,) = ex.extract(text, published="2025-03-01")
+    assert ev["quantity"]["value"] == 3000 and ev["quantity"]["qualifier"] == "about"

@@ -207,6 +207,10 @@ class NumberParser:
             increment = bool(m.group("incb"))
             total = False
         qualifier = self.nw.qualifiers.get(qual_word, "exact") if qual_word else "exact"
+        if qualifier == "exact" and text[end:end + 6].lower() == " or so":  # "5,000 or so construction workers"
+            qualifier = "about"
+            end += 6
+            span_text = text[start:end]
         if qualifier in ("exact", "about"):
             low = high = v1
         elif qualifier in ("more_than", "at_least"):
