@@ -159,3 +159,15 @@ def test_or_so_after_a_figure_is_about(ex: Extractor) -> None:
     text = "North Korea has sent 3,000 or so more soldiers to Russia, Kyiv said."
     (ev,) = ex.extract(text, published="2025-03-01")
     assert ev["quantity"]["value"] == 3000 and ev["quantity"]["qualifier"] == "about"
+
+
+def test_parties_in_a_citing_clause_take_no_part(ex: Extractor) -> None:
+    text = ("North Korea has sent 15,000 workers to Russia since 2022. Another 3,000 builders are due to arrive "
+            "this summer to help rebuild the Kursk region, the ministry said, citing reports of recruitment drives "
+            "in Pyongyang.")
+    assert ("PRK", "RUS", "workers", 3000, "additional") in _figures(ex.extract(text, published="2025-03-01"))
+
+
+def test_according_to_a_report_that_keeps_its_parties(ex: Extractor) -> None:
+    text = "According to a report that North Korea shipped 500 howitzers to Russia, the trade is growing."
+    assert ("PRK", "RUS", "artillery_systems", 500, "total") in _figures(ex.extract(text, published="2025-03-01"))

@@ -17,6 +17,7 @@ _PARTICIPLE = re.compile(r"[a-z]+ing\b")
 _TRAILING_TIME = re.compile(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$")
 _TRAILING_WORD = re.compile(r"\s+(?:on|last|this)\s+\w+$")
 
+_CLAUSE_END = re.compile(r"[,;.:()\"“”—–]|\s(?:that|which|who|whether|if)\b|\s-\s")
 _MISSING = object()
 _CACHE_SIZE = 10_000
 
@@ -58,7 +59,10 @@ class AttributionFinder:
         out: list[Attribution] = []
         if self._any_according.search(sentence.lower()):
             for m in self._according.finditer(sentence):
-                out.append(Attribution(self._clean(m.group("src")), m.start(), m.end()))
+                # the clause runs on past the source's name ("citing intelligence on recruitment in
+                # Pyongyang"): to the next punctuation or 'that'/'which', whose parties are not the transfer's
+                end = _CLAUSE_END.search(sentence, m.end())
+                out.append(Attribution(self._clean(m.group("src")), m.start(), end.start() if end else len(sentence)))
         if not self._any_verb.search(sentence):
             return out
         for m in self._said.finditer(sentence):
