@@ -171,3 +171,22 @@ def test_parties_in_a_citing_clause_take_no_part(ex: Extractor) -> None:
 def test_according_to_a_report_that_keeps_its_parties(ex: Extractor) -> None:
     text = "According to a report that North Korea shipped 500 howitzers to Russia, the trade is growing."
     assert ("PRK", "RUS", "artillery_systems", 500, "total") in _figures(ex.extract(text, published="2025-03-01"))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Around 3,000 North Koreans have been deployed to Russia's Kursk region, Kyiv says.",
+     ("PRK", "RUS", "troops", 3000, "total")),
+    # the kind of people the article has moved last
+    ("North Korea has sent 10,000 labourers to Russia since 2022. Last year 4,500 North Koreans entered "
+     "Russia on student visas.", ("PRK", "RUS", "workers", 4500, "total")),
+])
+def test_nationals_counted_by_a_figure_are_people(ex: Extractor, text: str, expected: tuple) -> None:
+    assert expected in _figures(ex.extract(text, published="2025-03-01"))
+
+
+@pytest.mark.parametrize("text", [
+    "Russia and North Korea are allies. Some 300 North Koreans visited Moscow as tourists last year.",
+    "Russia deported 200 North Koreans to North Korea.",
+])
+def test_nationals_that_do_not_move_to_russia_are_no_event(ex: Extractor, text: str) -> None:
+    assert _figures(ex.extract(text, published="2025-03-01")) == set()

@@ -142,6 +142,8 @@ class EventBuilder:
         previous: list[dict] = []
         context: dict[tuple[str, str, str], str] = {}
         self._directions = {}  # category -> the directions its events took so far in the article
+        self._people = "troops"  # the kind of people the article has moved last
+        self._nationals: set[int] = set()  # token starts of "North Koreans" read as people
         gaps = doc.user_data.get(GAPS) or ()
         named: set[str] = set()  # the parties named in the sentence before
         for cs, ce in sentences:
@@ -166,6 +168,8 @@ class EventBuilder:
                 continue
             if previous and self.pronouns and any(w in self._text[cs:ce] for w in self.pronouns):
                 self._pronoun_items(local, previous, ts, te)
+            if local.get("actor") and self._low_tokens is not None:
+                self._people_named(local, ts)
             if previous and not local.get("item") and self.references:
                 self._reference_items(local, previous, cs, ce, ts, te)
             if not local.get("item"):
@@ -178,6 +182,9 @@ class EventBuilder:
                 context[(ev["category"], ev["supplier"], "SRC")] = ev["recipient"]
                 context[(ev["category"], ev["recipient"], "DST")] = ev["supplier"]
             events.extend(found)
+            for ev in found:
+                if ev["category"] in ("troops", "workers"):
+                    self._people = ev["category"]
             previous = found
         return events
 
@@ -197,6 +204,23 @@ class EventBuilder:
                 c0 = self._idx_list[ts + k]
                 items.append(Mention("item", cat, ts + k, ts + k + 1, c0, c0 + 4, rule))
         local["item"] = sorted(items, key=lambda m: (m.start, m.end))
+
+    def _people_named(self, local: dict[str, list[Mention]], ts: int) -> None:
+        """"In 2024 alone, 13,221 North Koreans arrived": the nationals counted by a figure are people that
+        move, of the kind the article has moved last (troops unless workers), not a party."""
+        low = self._low_tokens
+        for a in local["actor"]:
+            if a.label == "PRK" and a.end - a.start == 2 and low[a.end - 1] == "koreans" and a.start > ts \
+                    and low[a.start - 1][:1].isdigit():
+                rule = self._plain_items.get(self._people)
+                if rule is None:
+                    return
+                local["actor"] = [o for o in local["actor"] if o is not a]
+                self._nationals.add(a.start)
+                items = list(local.get("item", ())) + [Mention("item", rule.category, a.start, a.end, a.cstart,
+                                                               a.cend, rule)]
+                local["item"] = sorted(items, key=lambda m: (m.start, m.end))
+                return
 
     def _reference_items(self, local: dict[str, list[Mention]], previous: list[dict], cs: int, ce: int, ts: int,
                          te: int) -> None:
@@ -248,6 +272,8 @@ class EventBuilder:
         if not codes <= _PARTY_SET and "that" in text:
             actors = _framing_removed(actors, m.get("trigger", []), self._lower(doc, ts, te), ts)
             codes = {a.label for a in actors}
+        if self._nationals and any(i.start in self._nationals for i in m.get("item", ())):
+            codes.add("PRK")  # "13,221 North Koreans arrived": the people name their side
         inherited: tuple[str, str] | None = None
         lower = self._lower(doc, ts, te)
         use_context = False
@@ -727,6 +753,9 @@ class EventBuilder:
                 break
         supplier = max(src, key=src.get) if src else None
         recipient = max(dst, key=dst.get) if dst else None
+        if supplier is None and t.item.start in self._nationals and recipient != "PRK":
+            supplier = "PRK"  # "About 3,000 North Koreans are fighting in Kursk": they come from the North
+            src[supplier] = 5.0
         if supplier is not None and supplier == recipient:
             if src[supplier] >= dst[recipient]:
                 rest = {k: v for k, v in dst.items() if k != supplier}

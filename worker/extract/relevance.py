@@ -83,7 +83,7 @@ class RelevanceFilter:
             self.sides[code] = PhraseFinder([p for a in rules if not a.case_sensitive for p in a.phrases],
                                             [p for a in rules if a.case_sensitive for p in a.phrases])
         self.items = PhraseFinder([p for it in patterns.items for p in it.phrases] + list(patterns.pronouns)
-                                  + list(patterns.references))
+                                  + list(patterns.references) + ["North Koreans"])  # counted as people
 
     def __call__(self, text: str) -> bool:
         return self.plan(text) is not None
