@@ -190,3 +190,17 @@ def test_nationals_counted_by_a_figure_are_people(ex: Extractor, text: str, expe
 ])
 def test_nationals_that_do_not_move_to_russia_are_no_event(ex: Extractor, text: str) -> None:
     assert _figures(ex.extract(text, published="2025-03-01")) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "Russia sent five cargo ships to North Korea last month, each carrying about 2,000 tonnes of wheat.",
+    "Eight Russian tankers docked at Nampo, each with 1,000 tonnes of diesel for North Korea.",
+])
+def test_a_load_per_carrier_is_no_figure(ex: Extractor, text: str) -> None:
+    events = ex.extract(text, published="2025-03-01")
+    assert events and _figures(events) == set()
+
+
+def test_a_load_without_each_is_a_figure(ex: Extractor) -> None:
+    text = "Russia shipped about 2,000 tonnes of wheat to North Korea last month."
+    assert ("RUS", "PRK", "economic_aid", 2000, "total") in _figures(ex.extract(text, published="2025-03-01"))

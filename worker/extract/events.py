@@ -643,6 +643,9 @@ class EventBuilder:
             return False
         if prv in self.patterns.numbers.months or nxt in self.patterns.numbers.months:
             return False
+        i = qs - ts
+        if prv == "each" or (i >= 2 and lower[i - 2] == "each" and (prv.endswith("ing") or prv in ("with", "of"))):
+            return False  # "11 tankers ..., each loading roughly 8,000 tonnes of diesel": a load per carrier
         return True
 
     def _forward(self, qs: int, qe: int, by_start: dict[int, Target], actor_toks: set[int],
