@@ -61,8 +61,11 @@ class AttributionFinder:
             for m in self._according.finditer(sentence):
                 # the clause runs on past the source's name ("citing intelligence on recruitment in
                 # Pyongyang"): to the next punctuation or 'that'/'which', whose parties are not the transfer's
-                end = _CLAUSE_END.search(sentence, m.end())
-                out.append(Attribution(self._clean(m.group("src")), m.start(), end.start() if end else len(sentence)))
+                end = m.end()
+                if end < len(sentence) and sentence[end].isspace():  # the name ended at 'in', 'on', 'as', ...
+                    nxt = _CLAUSE_END.search(sentence, end)
+                    end = nxt.start() if nxt else len(sentence)
+                out.append(Attribution(self._clean(m.group("src")), m.start(), end))
         if not self._any_verb.search(sentence):
             return out
         for m in self._said.finditer(sentence):
