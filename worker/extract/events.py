@@ -144,6 +144,7 @@ class EventBuilder:
         self._directions = {}  # category -> the directions its events took so far in the article
         self._people = "troops"  # the kind of people the article has moved last
         self._nationals: set[int] = set()  # token starts of "North Koreans" read as people
+        nationals = self._low is not None and "north koreans" in self._low  # one search per doc
         gaps = doc.user_data.get(GAPS) or ()
         named: set[str] = set()  # the parties named in the sentence before
         for cs, ce in sentences:
@@ -168,7 +169,7 @@ class EventBuilder:
                 continue
             if previous and self.pronouns and any(w in self._text[cs:ce] for w in self.pronouns):
                 self._pronoun_items(local, previous, ts, te)
-            if local.get("actor") and self._low_tokens is not None:
+            if nationals and local.get("actor"):
                 self._people_named(local, ts)
             if previous and not local.get("item") and self.references:
                 self._reference_items(local, previous, cs, ce, ts, te)
