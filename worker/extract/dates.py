@@ -1,5 +1,5 @@
 """Start dates of cumulative figures: "since August 2023", "since August" (resolved against the
-publication date), "since last year", "since mid-2022", "between December 2022 and ...", "last year", "since August of last year", "in the first
+publication date), "since last year", "since mid-2022", "between December 2022 and ...", "last year", "since August (of) last year", "in the first
 half of 2024" (that year), "over the past 18 months" (counted back from the publication date), "since the start
 of the war" (a named start, from ``named_starts`` in numbers.json)."""
 
@@ -29,7 +29,7 @@ class DateFinder:
         mon = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
         part = r"(?:(?:early|mid|late|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of)[\s\-]+)?"
         when = (rf"{part}(?:(?P<last>last|this)\s+)?(?:(?P<mon>{mon})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?)?,?"
-                rf"(?:\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)|\s+of\s+(?P<mrel>last|this)\s+year)?|(?P<yonly>(?:19|20)\d\d)|(?P<rel>last|this|the)\s+year(?!\s+(?:19|20)\d\d))")
+                rf"(?:\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)|\s+(?:of\s+)?(?P<mrel>last|this)\s+year)?|(?P<yonly>(?:19|20)\d\d)|(?P<rel>last|this|the)\s+year(?!\s+(?:19|20)\d\d))")
         self._since = re.compile(rf"\bsince\s+(?:(?:the|their|a|an|his|its|[A-Z][\w\-']*|[a-z]+)\s+){{0,9}}?{when}\b", re.I)
         # "between March and November last year": the year written after the end month is the start's too
         self._between = re.compile(rf"\b(?:between|from)\s+{when}\s+(?:and|to|until|through)\b"

@@ -1,0 +1,31 @@
+"""Constructions the sixth round of held-out articles (unseen5_*, ordinary wire coverage) showed weak, each
+tested in other words than the fixture that showed it."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.extract import Extractor
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor()
+
+
+def _since(events: list[dict], category: str) -> set:
+    return {e["since"] for e in events if e["category"] == category}
+
+
+@pytest.mark.parametrize("text,published,since", [
+    ("Pyongyang has delivered about 9,000 containers to Russia since September last year, officials said.",
+     "2024-03-05", "2023-09"),
+    ("Pyongyang has delivered about 9,000 containers to Russia since September of last year, officials said.",
+     "2024-03-05", "2023-09"),
+    # 'this year' is the publication's year, even for a month after the publication month (no roll-back)
+    ("Pyongyang has delivered about 9,000 containers to Russia since January this year.", "2024-03-05", "2024-01"),
+    # without 'last year' a later month than the publication's is last year's
+    ("Pyongyang has delivered about 9,000 containers to Russia since September.", "2024-03-05", "2023-09"),
+])
+def test_since_month_last_year(ex: Extractor, text: str, published: str, since: str) -> None:
+    assert _since(ex.extract(text, published=published), "containers") == {since}
