@@ -29,3 +29,16 @@ def _since(events: list[dict], category: str) -> set:
 ])
 def test_since_month_last_year(ex: Extractor, text: str, published: str, since: str) -> None:
     assert _since(ex.extract(text, published=published), "containers") == {since}
+
+
+@pytest.mark.parametrize("text", [
+    "Of the 12,000 troops Pyongyang sent to Russia, few had any experience of drone warfare, officials said.",
+    "Russia has given North Korean units courses in drone jamming, a defector group said.",
+])
+def test_drone_warfare_is_no_drone(ex: Extractor, text: str) -> None:
+    assert not [e for e in ex.extract(text, published="2025-02-01") if e["category"] == "drones"]
+
+
+def test_drones_still_move(ex: Extractor) -> None:
+    evs = ex.extract("Russia has supplied North Korea with attack drones, Seoul said.", published="2025-02-01")
+    assert ("RUS", "PRK", "drones") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}
