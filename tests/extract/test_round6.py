@@ -42,3 +42,19 @@ def test_drone_warfare_is_no_drone(ex: Extractor, text: str) -> None:
 def test_drones_still_move(ex: Extractor) -> None:
     evs = ex.extract("Russia has supplied North Korea with attack drones, Seoul said.", published="2025-02-01")
     assert ("RUS", "PRK", "drones") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}
+
+
+@pytest.mark.parametrize("text", [
+    "Pyongyang has not publicly acknowledged sending soldiers or munitions to Russia.",
+    "Moscow has never officially acknowledged receiving North Korean missiles.",
+    "The Kremlin has not confirmed the arrival of North Korean troops in Russia.",
+])
+def test_not_acknowledged_is_no_denial(ex: Extractor, text: str) -> None:
+    assert ex.extract(text, published="2025-03-01") == []
+
+
+def test_denial_still_denies(ex: Extractor) -> None:
+    evs = ex.extract("Pyongyang denied sending soldiers to Russia.", published="2025-03-01")
+    assert {(e["category"], e["status"]) for e in evs} == {("troops", "denied")}
+    evs = ex.extract("North Korea acknowledged in April that it had sent troops to Russia.", published="2025-05-01")
+    assert {(e["category"], e["status"]) for e in evs} == {("troops", "asserted")}
