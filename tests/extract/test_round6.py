@@ -58,3 +58,16 @@ def test_denial_still_denies(ex: Extractor) -> None:
     assert {(e["category"], e["status"]) for e in evs} == {("troops", "denied")}
     evs = ex.extract("North Korea acknowledged in April that it had sent troops to Russia.", published="2025-05-01")
     assert {(e["category"], e["status"]) for e in evs} == {("troops", "asserted")}
+
+
+@pytest.mark.parametrize("text,category", [
+    ("Seoul expects Pyongyang to ship further missiles to Russia in the coming weeks.", "ballistic_missiles"),
+    ("Russia may send North Korea fighter jets in the coming years, analysts said.", "aircraft"),
+])
+def test_the_coming_months_is_time_not_motion(ex: Extractor, text: str, category: str) -> None:
+    assert category in {e["category"] for e in ex.extract(text, published="2025-03-01")}
+
+
+def test_coming_still_moves(ex: Extractor) -> None:
+    evs = ex.extract("More North Korean soldiers are coming to Russia, Kyiv said.", published="2025-03-01")
+    assert ("PRK", "RUS", "troops") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}

@@ -137,6 +137,14 @@ class EventBuilder:
         self._idx_list = idx_list  # bisect on a list: far cheaper than numpy per scalar
         # lower-cased token texts of the whole doc, sliced per sentence by ``_lower``
         self._low_tokens = None if self._low is None else [low[i:i + n] for i, n in zip(idx_list, self._len_list)]
+        if self._low_tokens is not None and "the coming " in low:  # one substring search per doc
+            # "in the coming months": 'coming' is an adjective of time there, not a thing moving
+            toks = self._low_tokens
+            kept = [t for t in mentions.get("trigger", ()) if not (toks[t.start] == "coming" and t.start > 0
+                                                                   and toks[t.start - 1] == "the")]
+            if len(kept) != len(mentions.get("trigger", ())):
+                mentions = {**mentions, "trigger": kept}
+                starts["trigger"] = [m.start for m in kept]
         events: list[dict] = []
         seen_sources: list[str] = []
         previous: list[dict] = []
