@@ -71,3 +71,16 @@ def test_the_coming_months_is_time_not_motion(ex: Extractor, text: str, category
 def test_coming_still_moves(ex: Extractor) -> None:
     evs = ex.extract("More North Korean soldiers are coming to Russia, Kyiv said.", published="2025-03-01")
     assert ("PRK", "RUS", "troops") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}
+
+
+@pytest.mark.parametrize("text", [
+    "The Soviet Union supplied tanks and MiG fighters to North Korea in the 1970s.",
+    "During the Cold War the USSR delivered oil to Pyongyang at cut-rate prices.",
+])
+def test_soviet_union_is_not_russia(ex: Extractor, text: str) -> None:
+    assert ex.extract(text, published="2025-03-01") == []
+
+
+def test_russia_still_supplies(ex: Extractor) -> None:
+    evs = ex.extract("Russia delivered oil to Pyongyang last month, Seoul said.", published="2025-03-01")
+    assert ("RUS", "PRK", "oil") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}
