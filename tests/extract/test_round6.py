@@ -84,3 +84,9 @@ def test_soviet_union_is_not_russia(ex: Extractor, text: str) -> None:
 def test_russia_still_supplies(ex: Extractor) -> None:
     evs = ex.extract("Russia delivered oil to Pyongyang last month, Seoul said.", published="2025-03-01")
     assert ("RUS", "PRK", "oil") in {(e["supplier"], e["recipient"], e["category"]) for e in evs}
+
+
+def test_shell_as_a_verb_is_no_item(ex: Extractor) -> None:
+    text = "North Korea has shipped KN-23 missiles to Russia, which Moscow has used to shell Zaporizhzhia."
+    cats = {e["category"] for e in ex.extract(text, published="2025-03-01")}
+    assert "artillery_shells" not in cats and "ballistic_missiles" in cats
