@@ -160,3 +160,13 @@ def test_every_redis_key_carries_the_prefix(http_server, tmp_path):
         assert [n for n in names if not n.startswith("tw-one:")] == []
     finally:
         server.stop()
+
+
+def test_demo_prints_its_alerts(redis_url, prefix, tmp_path):
+    """`transferwatch demo` (the README's no-internet tour) runs the bundled articles through the pipeline."""
+    env = dict(os.environ, REDIS_URL=redis_url, TRANSFERWATCH_PREFIX=prefix, TRANSFERWATCH_DATA_DIR=str(tmp_path),
+               LOG_FORMAT="json")
+    result = transferwatch("demo", env=env, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    alerts = [line for line in result.stdout.splitlines() if line.startswith("ALERT")]
+    assert len(alerts) == 6 and "troops: about 1,500 (first report)" in alerts[0]

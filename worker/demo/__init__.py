@@ -22,7 +22,7 @@ import click
 import structlog
 
 from worker.connection import connect
-from worker.keys import Keys
+from worker.keys import Keys, rq_key_prefix
 from worker.settings import Settings
 
 log = structlog.get_logger(__name__)
