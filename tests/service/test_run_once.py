@@ -170,3 +170,19 @@ def test_demo_prints_its_alerts(redis_url, prefix, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     alerts = [line for line in result.stdout.splitlines() if line.startswith("ALERT")]
     assert len(alerts) == 6 and "troops: about 1,500 (first report)" in alerts[0]
+
+
+def test_poller_and_worker_run_apart(redis_client, keys, service_env, http_server, tmp_path):
+    """The parts on different machines: `poll --once` queues, a separate `worker --burst` empties the queue."""
+    data = wire()
+    feeds = write_feeds(tmp_path / "feeds.yaml",
+                        {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
+
+    polled = transferwatch("poll", "--once", "--feeds", str(feeds), env=service_env)
+    assert polled.returncode == 0, polled.stderr[-3000:]
+    assert "polled 1 feeds (0 failed)" in polled.stdout and stream_alerts(redis_client, keys) == []
+    worked = transferwatch("worker", "--burst", env=service_env)
+
+    assert worked.returncode == 0, worked.stderr[-3000:]
+    got = [(a["kind"], a["metric"]["category"], a["current"]["value"]) for a in stream_alerts(redis_client, keys)]
+    assert got == [(e["kind"], e["category"], e["value"]) for e in data["expect"]]
