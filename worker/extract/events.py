@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -69,6 +70,20 @@ _CONTENT_VERBS = {"hold", "holds", "held", "holding", "contain", "contains", "co
                   "carries", "carried", "carrying"}
 _EARLIER_GAP = {"a", "an", "the", "its", "previous", "earlier", "initial", "prior", "estimate", "estimated", "figure",
                 "of"}
+
+
+def _partitive_losses(targets: list["Target"], mods: Sequence[Mention], lower: Sequence[str], ts: int) -> None:
+    """"Of the North Korean soldiers deployed, about 4,700 had been killed": the losses of the opening's troops.
+
+    In a sentence opening with a partitive "Of the ...," a loss word (CASUALTY) after the comma counts the
+    items named before it; those without a figure of their own are no transfer read here.
+    """
+    comma = ts + lower.index(",")
+    if not any(m.label == "CASUALTY" and m.start > comma for m in mods):
+        return
+    for t in targets:
+        if t.end <= comma and t.qty is None:
+            t.cats.add("CASUALTY")
 
 
 @dataclass
@@ -320,6 +335,8 @@ class EventBuilder:
         out: list[dict] = []
         for t in targets:
             t.cats = categories(mods, t.start, t.end, terminators, lower, ts)
+        if lower and lower[0] == "of" and "," in lower:
+            _partitive_losses(targets, mods, lower, ts)
         main_at = ts
         read: dict[int, tuple[str, str]] = {}  # the direction read for each item, by its start
         helped = not _HELP_WORDS.isdisjoint(lower)  # "helping North Korea make drones"

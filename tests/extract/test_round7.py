@@ -1,0 +1,39 @@
+"""Constructions the seventh round of held-out articles (unseen5_*, ordinary wire copy) showed weak, each
+tested in other words than the fixture that showed it."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.extract import Extractor
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor()
+
+
+def _events(ex: Extractor, text: str) -> list[tuple]:
+    out = []
+    for e in ex.extract(text, published="2025-03-01"):
+        q = e["quantity"]
+        out.append((e["supplier"], e["recipient"], e["category"], q and q["value"], e["status"]))
+    return out
+
+
+@pytest.mark.parametrize("text", [
+    "Of the North Korean troops sent to the Kursk front, some 3,000 have been killed, a lawmaker said.",
+    "Of the soldiers Pyongyang dispatched to Russia, about 300 were captured, Kyiv said.",
+])
+def test_partitive_losses_are_no_transfer(ex: Extractor, text: str) -> None:
+    assert not [e for e in _events(ex, text) if e[2] == "troops"]
+
+
+@pytest.mark.parametrize("text,value", [
+    # a figure of its own in the opening is still what was sent
+    ("Of the 12,000 North Korean troops sent to Russia, 4,000 have been killed.", 12000),
+    # no partitive opening: the loss word after the comma does not reach back
+    ("North Korea has sent 12,000 troops to Russia, where they have suffered heavy losses.", 12000),
+])
+def test_partitive_losses_negatives(ex: Extractor, text: str, value: int) -> None:
+    assert ("PRK", "RUS", "troops", value, "asserted") in _events(ex, text)
