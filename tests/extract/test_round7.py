@@ -37,3 +37,16 @@ def test_partitive_losses_are_no_transfer(ex: Extractor, text: str) -> None:
 ])
 def test_partitive_losses_negatives(ex: Extractor, text: str, value: int) -> None:
     assert ("PRK", "RUS", "troops", value, "asserted") in _events(ex, text)
+
+
+@pytest.mark.parametrize("text", [
+    "The North Korean units sent to help Moscow have suffered heavy losses, Seoul said.",
+    "North Korean soldiers have suffered some 2,000 casualties in Kursk, the spy agency said.",
+])
+def test_suffered_losses_are_no_transfer(ex: Extractor, text: str) -> None:
+    assert not [e for e in _events(ex, text) if e[2] == "troops"]
+
+
+def test_suffered_does_not_reach_far_back(ex: Extractor) -> None:
+    text = "North Korea has sent 12,000 troops to Russia, where they have suffered heavy losses."
+    assert ("PRK", "RUS", "troops", 12000, "asserted") in _events(ex, text)
