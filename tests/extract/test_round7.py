@@ -50,3 +50,19 @@ def test_suffered_losses_are_no_transfer(ex: Extractor, text: str) -> None:
 def test_suffered_does_not_reach_far_back(ex: Extractor) -> None:
     text = "North Korea has sent 12,000 troops to Russia, where they have suffered heavy losses."
     assert ("PRK", "RUS", "troops", 12000, "asserted") in _events(ex, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Zelensky said any North Korean soldier who joins Russia's war is a legitimate military target.",
+    "Kyiv said North Korean troops who join Russian units in Kursk would be legitimate targets.",
+])
+def test_would_be_targets_is_no_transfer(ex: Extractor, text: str) -> None:
+    assert not [e for e in _events(ex, text) if e[2] == "troops"]
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea has sent 10,000 troops to Russia, officials said, and Kyiv says they are legitimate targets.",
+    "North Korea has sent 10,000 troops to Russia who joined the fighting in Kursk.",
+])
+def test_would_be_targets_negatives(ex: Extractor, text: str) -> None:
+    assert ("PRK", "RUS", "troops", 10000, "asserted") in _events(ex, text)
