@@ -66,3 +66,20 @@ def test_would_be_targets_is_no_transfer(ex: Extractor, text: str) -> None:
 ])
 def test_would_be_targets_negatives(ex: Extractor, text: str) -> None:
     assert ("PRK", "RUS", "troops", 10000, "asserted") in _events(ex, text)
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea has sent troops to Russia. The troops have received combat training near the border.",
+    "Pyongyang sent soldiers to Russia. The North Korean soldiers had received weeks of training in jamming.",
+])
+def test_items_that_received_training_are_no_new_transfer(ex: Extractor, text: str) -> None:
+    assert len([e for e in _events(ex, text) if e[2] == "troops"]) == 1  # the first sentence only
+
+
+@pytest.mark.parametrize("text,event", [
+    ("Russia has received 1 million shells from North Korea.", ("PRK", "RUS", "artillery_shells", 1000000, "asserted")),
+    ("The 1,000 shells Russia has received came from North Korea.",
+     ("PRK", "RUS", "artillery_shells", 1000, "asserted")),
+])
+def test_received_negatives(ex: Extractor, text: str, event: tuple) -> None:
+    assert event in _events(ex, text)
