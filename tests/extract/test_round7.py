@@ -83,3 +83,16 @@ def test_items_that_received_training_are_no_new_transfer(ex: Extractor, text: s
 ])
 def test_received_negatives(ex: Extractor, text: str, event: tuple) -> None:
     assert event in _events(ex, text)
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea sent 2,000 workers to Russia. Employers in Siberia said the workers are in great demand.",
+    "North Korea sent 2,000 workers to Russia. The labourers were in short supply before the war, a union said.",
+])
+def test_in_demand_is_no_transfer(ex: Extractor, text: str) -> None:
+    assert [e for e in _events(ex, text) if e[2] == "workers"] == [("PRK", "RUS", "workers", 2000, "asserted")]
+
+
+def test_in_demand_negative(ex: Extractor) -> None:
+    text = "North Korea has sent 10,000 workers to Russia, where builders say they are in high demand."
+    assert ("PRK", "RUS", "workers", 10000, "asserted") in _events(ex, text)
