@@ -96,3 +96,29 @@ def test_in_demand_is_no_transfer(ex: Extractor, text: str) -> None:
 def test_in_demand_negative(ex: Extractor) -> None:
     text = "North Korea has sent 10,000 workers to Russia, where builders say they are in high demand."
     assert ("PRK", "RUS", "workers", 10000, "asserted") in _events(ex, text)
+
+
+@pytest.mark.parametrize("text,category", [
+    ("The Kremlin denied that Russia supplied oil to North Korea in breach of UN resolutions.", "oil"),
+    ("Pyongyang has denied sending artillery shells to Russia in breach of sanctions.", "artillery_shells"),
+])
+def test_denial_reaches_past_breach(ex: Extractor, text: str, category: str) -> None:
+    assert [(e[2], e[4]) for e in _events(ex, text)] == [(category, "denied")]
+
+
+def test_breach_without_denial_still_no_event(ex: Extractor) -> None:
+    text = "Any transfer of fighter jets from Russia to North Korea would be in breach of UN resolutions."
+    assert not [e for e in _events(ex, text) if e[2] == "aircraft"]
+
+
+@pytest.mark.parametrize("text", [
+    "Russia and North Korea discussed the labour shortage in Russia's Far East, officials said.",
+    "North Korea sent 2,000 workers to Russia. Firms cited labor shortages caused by the war, Moscow said.",
+])
+def test_labour_shortage_is_no_workers(ex: Extractor, text: str) -> None:
+    assert [e for e in _events(ex, text) if e[2] == "workers"] in ([], [("PRK", "RUS", "workers", 2000, "asserted")])
+
+
+def test_labour_still_workers(ex: Extractor) -> None:
+    text = "North Korea has sent North Korean labour to Russia's construction sites, officials said."
+    assert [e[2] for e in _events(ex, text)] == ["workers"]

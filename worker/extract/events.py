@@ -72,6 +72,14 @@ _EARLIER_GAP = {"a", "an", "the", "its", "previous", "earlier", "initial", "prio
                 "of"}
 
 
+def _denial_apart(mods: Sequence[Mention]) -> bool:
+    """A denial of its own reaches past a hypothetical framing: "denied that the country employs North
+    Korean labour in breach of UN sanctions" is a denied transfer; the 'not' of "has not confirmed" shares
+    its words with the hypothetical rule and denies nothing."""
+    hyp = [m for m in mods if m.label == "HYPOTHETICAL"]
+    return any(d.label == "DENIED" and not any(d.start < h.end and h.start < d.end for h in hyp) for d in mods)
+
+
 def _partitive_losses(targets: list["Target"], mods: Sequence[Mention], lower: Sequence[str], ts: int) -> None:
     """"Of the North Korean soldiers deployed, about 4,700 had been killed": the losses of the opening's troops.
 
@@ -347,7 +355,7 @@ class EventBuilder:
                 # "helping North Korea mass-produce attack drones": the know-how moves, not the drones
                 t = Target(replace(t.item, label="technology", info=self._plain_items["technology"]))
                 t.cats = categories(mods, t.start, t.end, terminators, lower, ts) - {"CASUALTY"}
-            if t.cats & {"CASUALTY", "HYPOTHETICAL"}:
+            if "CASUALTY" in t.cats or ("HYPOTHETICAL" in t.cats and not ("DENIED" in t.cats and _denial_apart(mods))):
                 continue
             if t.qty is None and t.item.label == "containers" and inherited is not None \
                     and t.item.start - ts > 0 and lower[t.item.start - ts - 1] in _ANAPHORS \
