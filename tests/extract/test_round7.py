@@ -122,3 +122,16 @@ def test_labour_shortage_is_no_workers(ex: Extractor, text: str) -> None:
 def test_labour_still_workers(ex: Extractor) -> None:
     text = "North Korea has sent North Korean labour to Russia's construction sites, officials said."
     assert [e[2] for e in _events(ex, text)] == ["workers"]
+
+
+@pytest.mark.parametrize("text", [
+    "Russia ships fuel to the North. UN sanctions limit North Korea's imports of crude oil to 4 million barrels a year.",
+    "Russia ships fuel to the North. Security Council measures cap the North's refined petroleum imports at 500,000 barrels.",
+])
+def test_sanctions_cap_as_verb_is_no_transfer(ex: Extractor, text: str) -> None:
+    assert len([e for e in _events(ex, text) if e[2] == "oil"]) == 1  # the first sentence only
+
+
+def test_breaking_the_limit_is_still_a_transfer(ex: Extractor) -> None:
+    text = "Russia has shipped 1 million barrels of oil to North Korea, breaking the UN limit."
+    assert ("RUS", "PRK", "oil", 1000000, "asserted") in _events(ex, text)
