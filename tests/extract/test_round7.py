@@ -125,8 +125,8 @@ def test_labour_still_workers(ex: Extractor) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "Russia ships fuel to the North. UN sanctions limit North Korea's imports of crude oil to 4 million barrels a year.",
-    "Russia ships fuel to the North. Security Council measures cap the North's refined petroleum imports at 500,000 barrels.",
+    "Russia has supplied fuel to North Korea. UN sanctions limit North Korea's imports of crude oil to 4 million barrels a year.",
+    "Russia has supplied fuel to North Korea. Security Council measures cap the North's refined petroleum imports at 500,000 barrels.",
 ])
 def test_sanctions_cap_as_verb_is_no_transfer(ex: Extractor, text: str) -> None:
     assert len([e for e in _events(ex, text) if e[2] == "oil"]) == 1  # the first sentence only
