@@ -135,3 +135,17 @@ def test_sanctions_cap_as_verb_is_no_transfer(ex: Extractor, text: str) -> None:
 def test_breaking_the_limit_is_still_a_transfer(ex: Extractor) -> None:
     text = "Russia has shipped 1 million barrels of oil to North Korea, breaking the UN limit."
     assert ("RUS", "PRK", "oil", 1000000, "asserted") in _events(ex, text)
+
+
+@pytest.mark.parametrize("text", [
+    "North Korea has sent ballistic missiles to Russia. The Soviet Union supplied tanks and helped with early "
+    "missile work in the 1970s, but Moscow cut off aid after 1991.",
+    "Pyongyang sent shells to Russia. The USSR funded early drone work in the 1980s, but Moscow cut it off.",
+])
+def test_work_in_is_no_presence_of_things(ex: Extractor, text: str) -> None:
+    assert len(_events(ex, text)) == 1  # the first sentence only
+
+
+def test_work_in_still_places_people(ex: Extractor) -> None:
+    text = "About 5,000 North Korean workers work in Russia's construction sector, officials said."
+    assert ("PRK", "RUS", "workers", 5000, "asserted") in _events(ex, text)
