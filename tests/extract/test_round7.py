@@ -149,3 +149,15 @@ def test_work_in_is_no_presence_of_things(ex: Extractor, text: str) -> None:
 def test_work_in_still_places_people(ex: Extractor) -> None:
     text = "About 5,000 North Korean workers work in Russia's construction sector, officials said."
     assert ("PRK", "RUS", "workers", 5000, "asserted") in _events(ex, text)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("North Korea has shipped more than 100 pieces of artillery to Russia, officials said.", 100),
+    ("Pyongyang provided Moscow with about 160 pieces of artillery, including Koksan guns.", 160),
+])
+def test_pieces_of_artillery_take_the_figure(ex: Extractor, text: str, value: int) -> None:
+    assert [(e[2], e[3]) for e in _events(ex, text)] == [("artillery_systems", value)]
+
+
+def test_pieces_of_artillery_negative(ex: Extractor) -> None:
+    assert _events(ex, "Russian gunners fired a piece of artillery at Kharkiv on Monday.") == []
