@@ -161,3 +161,21 @@ def test_pieces_of_artillery_take_the_figure(ex: Extractor, text: str, value: in
 
 def test_pieces_of_artillery_negative(ex: Extractor) -> None:
     assert _events(ex, "Russian gunners fired a piece of artillery at Kharkiv on Monday.") == []
+
+
+@pytest.mark.parametrize("text,category,value", [
+    ("Pyongyang sent 2,000 more soldiers to Russia in March, bringing the total number of its troops stationed "
+     "there to roughly 13,000, officials said.", "troops", 13000),
+    ("North Korea has sent 500 more workers to Russia, bringing the number of its labourers employed there to 8,000.",
+     "workers", 8000),
+])
+def test_running_total_of_the_counted_item(ex: Extractor, text: str, category: str, value: int) -> None:
+    evs = _events(ex, text)
+    assert ("PRK", "RUS", category, value, "asserted") in evs
+    assert [e for e in ex.extract(text, published="2025-03-01") if e["quantity"] and e["quantity"]["value"] == value][0]["mode"] == "total"
+
+
+def test_running_total_keeps_the_increment(ex: Extractor) -> None:
+    text = "Pyongyang sent 2,000 more soldiers to Russia, bringing the total number of its troops stationed there to 13,000."
+    modes = {e["quantity"]["value"]: e["mode"] for e in ex.extract(text, published="2025-03-01")}
+    assert modes == {2000: "additional", 13000: "total"}

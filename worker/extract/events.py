@@ -394,6 +394,11 @@ class EventBuilder:
                                             context if use_context else None, [x.item.start for x in targets])
             if direction is None:
                 direction = read.get(t.item.start)  # a second figure of an item already read ("..., on top of the 11,000 it sent")
+            if direction is None and t.since_from is not None and out:
+                # "sent 3,000 more troops to Russia, bringing the total number of its soldiers deployed there to
+                # about 14,000": a running total goes the way of the increment of its category before it
+                direction = next(((ev["supplier"], ev["recipient"]) for ev in reversed(out)
+                                  if ev["category"] == t.item.label), None)
             if direction is None and listed and out and trig is not None:
                 # "The North has shipped 13,000 containers; it has supplied howitzers; and it is preparing to send
                 # troops": a list's later parts go the way of its first
@@ -988,6 +993,11 @@ def _total_noun_before(lower: list[str], j: int, nouns: set[str], months: dict[s
         k -= 1
         if seen_participle and lower[k] in nouns:
             return k
+        if seen_participle and "of" in lower[max(k - 4, 1):k]:
+            # "the total number of its soldiers deployed there to": the counted item between noun and participle
+            o = k - 1 - lower[max(k - 4, 1):k][::-1].index("of")
+            if lower[o - 1] in nouns:
+                return o - 1
     return None
 
 
