@@ -179,3 +179,17 @@ def test_running_total_keeps_the_increment(ex: Extractor) -> None:
     text = "Pyongyang sent 2,000 more soldiers to Russia, bringing the total number of its troops stationed there to 13,000."
     modes = {e["quantity"]["value"]: e["mode"] for e in ex.extract(text, published="2025-03-01")}
     assert modes == {2000: "additional", 13000: "total"}
+
+
+@pytest.mark.parametrize("text,category", [
+    ("Pyongyang may supply Moscow with more artillery shells this year, analysts said.", "artillery_shells"),
+    ("North Korea could provide the Kremlin with more ballistic missiles, officials said.", "ballistic_missiles"),
+])
+def test_hedge_reaches_past_give_with_more(ex: Extractor, text: str, category: str) -> None:
+    assert [(e[2], e[4]) for e in _events(ex, text)] == [(category, "possible")]
+
+
+def test_with_more_still_ends_a_scope(ex: Extractor) -> None:
+    text = "North Korea may have sent 11,000 troops to Russia, with more troops to follow."
+    evs = [e for e in ex.extract(text, published="2025-03-01") if e["category"] == "troops"]
+    assert evs and evs[0]["status"] == "possible"

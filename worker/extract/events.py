@@ -72,6 +72,12 @@ _EARLIER_GAP = {"a", "an", "the", "its", "previous", "earlier", "initial", "prio
                 "of"}
 
 
+def _gives_with(at: int, triggers: Sequence[Mention]) -> bool:
+    """"is likely to provide Russia with more weapons": the 'with' of a giving verb and its recipient (at most
+    three words between) brings the thing given, it ends no scope."""
+    return any(tr.label == "give" and 0 <= at - tr.end <= 3 for tr in triggers)
+
+
 def _denial_apart(mods: Sequence[Mention]) -> bool:
     """A denial of its own reaches past a hypothetical framing: "denied that the country employs North
     Korean labour in breach of UN sanctions" is a denied transfer; the 'not' of "has not confirmed" shares
@@ -325,7 +331,8 @@ class EventBuilder:
         items = self._items(m, actors, lower, ts)
         if not items:
             return []
-        terminators = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE"]
+        terminators = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE"
+                       and not (lower[x.start - ts] == "with" and _gives_with(x.start, m.get("trigger", ())))]
         breaks = [x.start for x in m.get("modifier", []) if x.label == "TERMINATE" and _tok_text(lower, x, ts) in _CLAUSE_BREAKS]
         listed = ";" in text and _semicolon_list(text)
         part_breaks = breaks  # a list's parts still bound what counts as a figure 'in the clause' (mode)
