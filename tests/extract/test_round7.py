@@ -193,3 +193,16 @@ def test_with_more_still_ends_a_scope(ex: Extractor) -> None:
     text = "North Korea may have sent 11,000 troops to Russia, with more troops to follow."
     evs = [e for e in ex.extract(text, published="2025-03-01") if e["category"] == "troops"]
     assert evs and evs[0]["status"] == "possible"
+
+
+@pytest.mark.parametrize("text", [
+    "Moscow has denied that North Korean soldiers are taking part in combat, TASS reported.",
+    "The Kremlin denied that Pyongyang's troops have taken part in the war.",
+])
+def test_denied_taking_part(ex: Extractor, text: str) -> None:
+    assert ("PRK", "RUS", "troops", None, "denied") in _events(ex, text)
+
+
+def test_taking_part_with_a_third_place_is_no_event(ex: Extractor) -> None:
+    text = "Kyiv said North Korean troops are taking part in the fighting in Ukraine alongside Russian forces."
+    assert not [e for e in _events(ex, text) if e[2] == "troops"]

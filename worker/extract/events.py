@@ -53,6 +53,7 @@ _POSITION_ROLES: dict[tuple[str, str], tuple[str, float]] = {
     ("use", "subj"): ("DST", 3.0), ("use", "obj"): ("DST", 0.5),
 }
 _BE = {"is", "are", "was", "were", "be", "been", "being", "get", "got", "gets"}
+_TAKE_PART = {"taking", "takes", "took", "taken"}  # "taking part in": presence without a place
 _CLAUSE_BREAKS = {"but", "while", "whereas", "even as", ", which", "although", "though", "in return", "in exchange",
                   ", with", ", getting", ";"}
 _ATTACH_GAP_OK = {"more", "additional", "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
@@ -840,6 +841,12 @@ class EventBuilder:
                 recipient = other
             else:
                 supplier = other
+        if t.item.label in ("troops", "workers") and supplier is not None and recipient is None and not dst \
+                and trig is not None and ttype == "presence" and lower[trig.start - ts] in _TAKE_PART \
+                and len(parties) == 2:
+            # "denied that the North's troops are taking part in the war": whose people they are is read, the
+            # war they take part in is the other party's
+            recipient = (parties - {supplier}).pop() if supplier in parties else None
         if t.item.label in ("troops", "workers") and (supplier is None or recipient is None):
             return None  # people: both ends must be read, not guessed
         if supplier is None:
