@@ -47,8 +47,12 @@ def test_suffered_losses_are_no_transfer(ex: Extractor, text: str) -> None:
     assert not [e for e in _events(ex, text) if e[2] == "troops"]
 
 
-def test_suffered_does_not_reach_far_back(ex: Extractor) -> None:
-    text = "North Korea has sent 12,000 troops to Russia, where they have suffered heavy losses."
+@pytest.mark.parametrize("text", [
+    "North Korea has sent 12,000 troops to Russia, where they have suffered heavy losses.",
+    # a relative clause on the item sent: the losses do not undo the sending
+    "North Korea has sent 12,000 troops to Russia, who have suffered heavy losses in Kursk, the NIS said.",
+])
+def test_suffered_does_not_reach_far_back(ex: Extractor, text: str) -> None:
     assert ("PRK", "RUS", "troops", 12000, "asserted") in _events(ex, text)
 
 
