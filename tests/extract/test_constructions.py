@@ -6,14 +6,7 @@ import pytest
 
 from worker.extract import Extractor
 
-
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor()
-
-
-def _keys(events: list[dict]) -> set[tuple]:
-    return {(e["supplier"], e["recipient"], e["category"], e["status"]) for e in events}
+from .support import keys
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -23,7 +16,7 @@ def _keys(events: list[dict]) -> set[tuple]:
     ("North Korea's troops in Russia now number about 11,000.", ("PRK", "RUS", "troops", "asserted")),
 ])
 def test_speaker_and_negation(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _keys(ex.extract(text, published="2024-11-20"))
+    assert expected in keys(ex.extract(text, published="2024-11-20"))
 
 
 def test_no_fewer_than_is_a_figure_not_a_denial(ex: Extractor) -> None:

@@ -8,19 +8,7 @@ import pytest
 
 from worker.extract import Extractor
 
-
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor()
-
-
-def _figures(events: list[dict]) -> set[tuple]:
-    return {(e["supplier"], e["recipient"], e["category"], e["quantity"]["value"], e["mode"])
-            for e in events if e["quantity"] and e["quantity"]["value"] is not None}
-
-
-def _keys(events: list[dict]) -> set[tuple]:
-    return {(e["supplier"], e["recipient"], e["category"], e["status"]) for e in events}
+from .support import figures, keys
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -50,12 +38,12 @@ def _keys(events: list[dict]) -> set[tuple]:
      ("PRK", "RUS", "workers", 3000, "total")),
 ])
 def test_figure_through_a_reference(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+    assert expected in figures(ex.extract(text, published="2024-12-01"))
 
 
 def test_pronoun_for_losses_is_no_figure(ex: Extractor) -> None:
     text = "North Korea sent 11,000 troops to Russia. About 3,000 of them have been killed or wounded."
-    assert _figures(ex.extract(text, published="2024-12-01")) == {("PRK", "RUS", "troops", 11000, "total")}
+    assert figures(ex.extract(text, published="2024-12-01")) == {("PRK", "RUS", "troops", 11000, "total")}
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -67,13 +55,13 @@ def test_pronoun_for_losses_is_no_figure(ex: Extractor) -> None:
     ("Russia has delivered anti-aircraft missile systems to the North.", ("RUS", "PRK", "air_defense", "asserted")),
 ])
 def test_item_through_a_construction(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _keys(ex.extract(text, published="2024-12-01"))
+    assert expected in keys(ex.extract(text, published="2024-12-01"))
 
 
 def test_sentence_naming_no_one_carries_the_transfer_on(ex: Extractor) -> None:
     text = ("North Korea is supplying Russia with shells, the Pentagon said. Officials believe at least "
             "2,000 containers of munitions have crossed the border by rail.")
-    assert ("PRK", "RUS", "containers", 2000, "total") in _figures(ex.extract(text, published="2024-12-01"))
+    assert ("PRK", "RUS", "containers", 2000, "total") in figures(ex.extract(text, published="2024-12-01"))
 
 
 def test_third_party_sentence_breaks_the_chain(ex: Extractor) -> None:

@@ -9,11 +9,6 @@ import pytest
 from worker.extract import Extractor
 
 
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor()
-
-
 def _one(ex: Extractor, text: str, published: str = "2025-06-15", category: str | None = None) -> dict:
     evs = [e for e in ex.extract(text, published=published) if category is None or e["category"] == category]
     assert len(evs) == 1, evs

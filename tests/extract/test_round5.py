@@ -1,6 +1,6 @@
-"""Constructions the fifth round of held-out articles (unseen4_*) showed weak, each tested in other words
-than the fixture that showed it: a figure after 'put ... at', running totals, people words, money, claims
-rated false, and things that carry or make a transfer but do not move in it."""
+"""Constructions the fourth round of held-out articles (unseen4_*) still showed weak after its first pass,
+each tested in other words than the fixture that showed it: a figure after 'put ... at', running totals,
+people words, money, claims rated false, and things that carry or make a transfer but do not move in it."""
 
 from __future__ import annotations
 
@@ -8,19 +8,7 @@ import pytest
 
 from worker.extract import Extractor
 
-
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor()
-
-
-def _figures(events: list[dict]) -> set[tuple]:
-    return {(e["supplier"], e["recipient"], e["category"], e["quantity"]["value"], e["mode"])
-            for e in events if e["quantity"] and e["quantity"]["value"] is not None}
-
-
-def _keys(events: list[dict]) -> set[tuple]:
-    return {(e["supplier"], e["recipient"], e["category"], e["status"]) for e in events}
+from .support import figures, keys
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -33,12 +21,12 @@ def _keys(events: list[dict]) -> set[tuple]:
     ("The North Korean troops in Russia now number some 11,000.", ("PRK", "RUS", "troops", 11000, "total")),
 ])
 def test_figure_after_put_at(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+    assert expected in figures(ex.extract(text, published="2024-12-01"))
 
 
 def test_put_at_without_a_party_is_no_event(ex: Extractor) -> None:
     text = "North Korea has sent troops to Russia. Analysts put the Ukrainian contingent in Kursk at 20,000 soldiers."
-    assert _figures(ex.extract(text, published="2024-12-01")) == set()
+    assert figures(ex.extract(text, published="2024-12-01")) == set()
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -49,13 +37,13 @@ def test_put_at_without_a_party_is_no_event(ex: Extractor) -> None:
      "barrels.", ("RUS", "PRK", "oil", 1300000, "total")),
 ])
 def test_figure_for_the_item_of_the_sentence_before(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+    assert expected in figures(ex.extract(text, published="2024-12-01"))
 
 
 def test_reference_phrase_without_an_event_before_is_no_figure(ex: Extractor) -> None:
     text = ("Russia and North Korea signed a defence pact in June. Economists put the figure at about "
             "$2 billion in trade.")
-    assert _figures(ex.extract(text, published="2024-12-01")) == set()
+    assert figures(ex.extract(text, published="2024-12-01")) == set()
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -65,7 +53,7 @@ def test_reference_phrase_without_an_event_before_is_no_figure(ex: Extractor) ->
      ("PRK", "RUS", "troops", 13000, "total")),
 ])
 def test_running_total_past_a_participle(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _figures(ex.extract(text, published="2024-12-01"))
+    assert expected in figures(ex.extract(text, published="2024-12-01"))
 
 
 def test_running_total_takes_no_start_date_of_the_increment(ex: Extractor) -> None:
@@ -77,12 +65,12 @@ def test_running_total_takes_no_start_date_of_the_increment(ex: Extractor) -> No
 
 def test_a_total_of_something_else_is_no_running_total(ex: Extractor) -> None:
     text = "North Korea has sent 1,000 more soldiers to Russia, with the total killed put at 300 by Kyiv."
-    assert 300 not in {v for *_x, v, _m in _figures(ex.extract(text, published="2024-12-01"))}
+    assert 300 not in {v for *_x, v, _m in figures(ex.extract(text, published="2024-12-01"))}
 
 
 def test_a_running_total_of_losses_is_no_figure(ex: Extractor) -> None:
     text = "North Korea has sent 1,000 more soldiers to Russia, bringing the total killed to 3,000."
-    assert _figures(ex.extract(text, published="2024-12-01")) == {("PRK", "RUS", "troops", 1000, "additional")}
+    assert figures(ex.extract(text, published="2024-12-01")) == {("PRK", "RUS", "troops", 1000, "additional")}
 
 
 @pytest.mark.parametrize("text", [
@@ -96,7 +84,7 @@ def test_aircraft_that_carry_are_no_aircraft_event(ex: Extractor, text: str) -> 
 
 def test_aircraft_sent_are_still_an_event(ex: Extractor) -> None:
     text = "Russia has delivered MiG-29 fighter jets to North Korea by rail, officials said."
-    assert ("RUS", "PRK", "aircraft", "asserted") in _keys(ex.extract(text, published="2024-12-01"))
+    assert ("RUS", "PRK", "aircraft", "asserted") in keys(ex.extract(text, published="2024-12-01"))
 
 
 @pytest.mark.parametrize("text", [
@@ -111,7 +99,7 @@ def test_people_who_give_are_no_people_moved(ex: Extractor, text: str) -> None:
 
 def test_people_sent_by_a_party_are_still_moved(ex: Extractor) -> None:
     text = "Thousands of engineers have been sent to Russia by North Korea, Seoul said."
-    assert ("PRK", "RUS", "troops", "asserted") in _keys(ex.extract(text, published="2024-12-01"))
+    assert ("PRK", "RUS", "troops", "asserted") in keys(ex.extract(text, published="2024-12-01"))
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -123,7 +111,7 @@ def test_people_sent_by_a_party_are_still_moved(ex: Extractor) -> None:
      ("RUS", "PRK", "economic_aid", 3000000000)),
 ])
 def test_money_counts_economic_aid(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in {f[:4] for f in _figures(ex.extract(text, published="2024-12-01"))}
+    assert expected in {f[:4] for f in figures(ex.extract(text, published="2024-12-01"))}
 
 
 @pytest.mark.parametrize("text", [
@@ -131,7 +119,7 @@ def test_money_counts_economic_aid(ex: Extractor, text: str, expected: tuple) ->
     "Russia supplied North Korea with oil priced at $80 a barrel.",
 ])
 def test_money_counts_nothing_but_aid(ex: Extractor, text: str) -> None:
-    assert _figures(ex.extract(text, published="2024-12-01")) == set()
+    assert figures(ex.extract(text, published="2024-12-01")) == set()
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -139,12 +127,12 @@ def test_money_counts_nothing_but_aid(ex: Extractor, text: str) -> None:
      ("PRK", "RUS", "troops", 2000, "additional")),
 ])
 def test_men_with_a_figure_are_troops(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _figures(ex.extract(text, published="2025-03-01"))
+    assert expected in figures(ex.extract(text, published="2025-03-01"))
 
 
 def test_crews_sent_with_the_weapons_are_troops(ex: Extractor) -> None:
     text = "North Korea has shipped 50 howitzers to Russia along with gun crews, officials said."
-    assert ("PRK", "RUS", "troops", "asserted") in _keys(ex.extract(text, published="2025-03-01"))
+    assert ("PRK", "RUS", "troops", "asserted") in keys(ex.extract(text, published="2025-03-01"))
 
 
 @pytest.mark.parametrize("text", [
@@ -165,12 +153,12 @@ def test_parties_in_a_citing_clause_take_no_part(ex: Extractor) -> None:
     text = ("North Korea has sent 15,000 workers to Russia since 2022. Another 3,000 builders are due to arrive "
             "this summer to help rebuild the Kursk region, the ministry said, citing reports of recruitment drives "
             "in Pyongyang.")
-    assert ("PRK", "RUS", "workers", 3000, "additional") in _figures(ex.extract(text, published="2025-03-01"))
+    assert ("PRK", "RUS", "workers", 3000, "additional") in figures(ex.extract(text, published="2025-03-01"))
 
 
 def test_according_to_a_report_that_keeps_its_parties(ex: Extractor) -> None:
     text = "According to a report that North Korea shipped 500 howitzers to Russia, the trade is growing."
-    assert ("PRK", "RUS", "artillery_systems", 500, "total") in _figures(ex.extract(text, published="2025-03-01"))
+    assert ("PRK", "RUS", "artillery_systems", 500, "total") in figures(ex.extract(text, published="2025-03-01"))
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -181,7 +169,7 @@ def test_according_to_a_report_that_keeps_its_parties(ex: Extractor) -> None:
      "Russia on student visas.", ("PRK", "RUS", "workers", 4500, "total")),
 ])
 def test_nationals_counted_by_a_figure_are_people(ex: Extractor, text: str, expected: tuple) -> None:
-    assert expected in _figures(ex.extract(text, published="2025-03-01"))
+    assert expected in figures(ex.extract(text, published="2025-03-01"))
 
 
 @pytest.mark.parametrize("text", [
@@ -189,7 +177,7 @@ def test_nationals_counted_by_a_figure_are_people(ex: Extractor, text: str, expe
     "Russia deported 200 North Koreans to North Korea.",
 ])
 def test_nationals_that_do_not_move_to_russia_are_no_event(ex: Extractor, text: str) -> None:
-    assert _figures(ex.extract(text, published="2025-03-01")) == set()
+    assert figures(ex.extract(text, published="2025-03-01")) == set()
 
 
 @pytest.mark.parametrize("text", [
@@ -198,9 +186,9 @@ def test_nationals_that_do_not_move_to_russia_are_no_event(ex: Extractor, text: 
 ])
 def test_a_load_per_carrier_is_no_figure(ex: Extractor, text: str) -> None:
     events = ex.extract(text, published="2025-03-01")
-    assert events and _figures(events) == set()
+    assert events and figures(events) == set()
 
 
 def test_a_load_without_each_is_a_figure(ex: Extractor) -> None:
     text = "Russia shipped about 2,000 tonnes of wheat to North Korea last month."
-    assert ("RUS", "PRK", "economic_aid", 2000, "total") in _figures(ex.extract(text, published="2025-03-01"))
+    assert ("RUS", "PRK", "economic_aid", 2000, "total") in figures(ex.extract(text, published="2025-03-01"))

@@ -8,11 +8,6 @@ import pytest
 from worker.extract import Extractor
 
 
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor()
-
-
 def _since(events: list[dict], category: str) -> set:
     return {e["since"] for e in events if e["category"] == category}
 

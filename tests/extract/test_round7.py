@@ -8,11 +8,6 @@ import pytest
 from worker.extract import Extractor
 
 
-@pytest.fixture(scope="module")
-def ex() -> Extractor:
-    return Extractor()
-
-
 def _events(ex: Extractor, text: str) -> list[tuple]:
     out = []
     for e in ex.extract(text, published="2025-03-01"):
