@@ -57,6 +57,7 @@ import structlog
 from alerts.channels import Channel, Outcome, Timeouts, for_subscription
 from alerts.stream import StreamAlert, last_id, parse_entry
 from alerts.subscriptions import StateKeys, Subscription, Subscriptions
+from worker.errors import ConfigError
 from worker.keys import Keys
 
 log = structlog.get_logger(__name__)
@@ -218,7 +219,7 @@ class Dispatcher:
         channel_factory: Callable[[Subscription, Timeouts], Channel] = for_subscription,
     ):
         if max_tries < 1 or concurrency < 1:
-            raise ValueError("max_tries and concurrency must be at least 1")
+            raise ConfigError("max_tries and concurrency must be at least 1")
         self.connection = connection
         self.keys = keys
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

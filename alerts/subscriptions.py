@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 
 from alerts.rules import CATEGORIES  # the 14 names of events.md, defined once
+from worker.errors import SubscriptionError
 from worker.keys import Keys
 
 SECRET_PREFIX = "whsec_"
@@ -37,10 +38,6 @@ SECRET_MIN_BYTES, SECRET_MAX_BYTES = 24, 64
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _WEBHOOK_SCHEMES = ("http", "https")
 _MASK_SEGMENT_OVER = 16
-
-
-class SubscriptionError(ValueError):
-    """Bad subscription input: the CLI prints it on one line and exits 2."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import click
 import redis
 
 from worker.keys import Keys, use_rq_prefix
-from worker.settings import ConfigError, Settings
+from worker.errors import ConfigError, TransferwatchError
+from worker.settings import Settings
 
 _LAZY = {
     "extract": "worker.commands.extract:extract",
@@ -51,15 +52,13 @@ class TransferwatchGroup(click.Group):
             pass  # reported by main() below, with exit 2
         try:
             return super().invoke(ctx)
-        except click.exceptions.Exit:  # click's own exit (e.g. --help) is a RuntimeError too
-            raise
         except ConfigError as exc:
             click.echo(f"transferwatch: {exc}", err=True)
             ctx.exit(2)
         except redis.RedisError as exc:
             click.echo(f"transferwatch: Redis error: {exc}", err=True)
             ctx.exit(1)
-        except RuntimeError as exc:
+        except TransferwatchError as exc:  # the project's own runtime failures; anything else is a bug: traceback
             click.echo(f"transferwatch: {exc}", err=True)
             ctx.exit(1)
 

@@ -22,7 +22,8 @@ import structlog
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
-from worker.settings import ConfigError, Settings, redact_url
+from worker.errors import ConfigError, RedisUnavailable
+from worker.settings import Settings, redact_url
 
 log = structlog.get_logger(__name__)
 
@@ -111,10 +112,10 @@ class EmbeddedRedis:
         deadline = time.monotonic() + timeout
         while not self.answers():
             if self.process.poll() is not None:
-                raise RuntimeError(f"embedded redis-server exited with {self.process.returncode}; see {self.dir / 'redis.log'}")
+                raise RedisUnavailable(f"embedded redis-server exited with {self.process.returncode}; see {self.dir / 'redis.log'}")
             if time.monotonic() > deadline:
                 self.process.kill()
-                raise RuntimeError(f"embedded redis-server did not answer within {timeout:.0f}s")
+                raise RedisUnavailable(f"embedded redis-server did not answer within {timeout:.0f}s")
             time.sleep(0.02)
         log.info("embedded_redis_started", socket=str(self.socket), data_dir=str(self.dir))
         return self
@@ -157,7 +158,7 @@ def wait_for_redis(client: redis.Redis, url: str | None, *, attempts: int = 0, s
             return True
         except redis.RedisError as exc:
             if attempts and n >= attempts:
-                raise RuntimeError(f"Redis at {redact_url(url)} is unreachable: {exc}") from None
+                raise RedisUnavailable(f"Redis at {redact_url(url)} is unreachable: {exc}") from None
             log.warning("redis_unreachable", url=redact_url(url) or "embedded", error=str(exc), retry_in=delay)
             if stop is not None:
                 if stop.wait(delay):

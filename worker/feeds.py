@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from worker.settings import ConfigError
+from worker.errors import ConfigError
 
 log = structlog.get_logger(__name__)
 

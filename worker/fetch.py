@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from worker.errors import FeedError
+
 USER_AGENT = "transferwatch/0.1 (+https://github.com/transferwatch/transferwatch)"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
@@ -99,7 +101,7 @@ class _Decoder:
     def __init__(self, encoding: str):
         encodings = [e.strip() for e in encoding.lower().split(",") if e.strip() and e.strip() != "identity"]
         if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+            raise FeedError(f"unsupported Content-Encoding {encoding!r}")
         self.kind = encodings[0] if encodings else "identity"
         self._z: zlib._Decompress | None = None
         if self.kind in ("gzip", "x-gzip"):
@@ -239,7 +241,7 @@ class Fetcher:
             return self._error(url, final_url, started, "http_status", f"HTTP {status} {reason}".strip(), **common)
         try:
             decoder = _Decoder(headers.get("content-encoding", ""))
-        except ValueError as exc:
+        except FeedError as exc:
             return self._error(url, final_url, started, "decode", str(exc), **common)
         declared = headers.get("content-length", "")
         if decoder.kind == "identity" and declared.isdigit() and int(declared) > self.max_bytes:

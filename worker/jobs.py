@@ -41,6 +41,7 @@ from rq.serializers import JSONSerializer
 
 from worker import metrics
 from worker.commit_order import CommitOrder
+from worker.errors import TransferwatchError
 from worker.keys import Keys
 
 log = structlog.get_logger(__name__)
@@ -259,7 +260,7 @@ def process_article(article: dict[str, Any], prefix: str) -> dict[str, Any]:
 def _requeue_alone(job: Job | None, keys: Keys, failed: list[dict[str, Any]]) -> list[str]:
     """Each failed article of a batch becomes a job of its own (with RQ's retries); returns their job ids."""
     if job is None:
-        raise RuntimeError(f"{len(failed)} article(s) failed: {[a['id'] for a in failed]}")
+        raise TransferwatchError(f"{len(failed)} article(s) failed: {[a['id'] for a in failed]}")
     queue = make_queue(job.connection, keys)
     ids = []
     for article in failed:

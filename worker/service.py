@@ -28,6 +28,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from worker.connection import EmbeddedRedis, connect, wait_for_redis
+from worker.errors import RedisUnavailable
 from worker.heartbeats import instance_name
 from worker.jobs import make_queue
 from worker.keys import Keys
@@ -142,7 +143,7 @@ class Service:
         self.connection, self.embedded = connect(self.settings)
         try:
             reached = wait_for_redis(self.connection, self.settings.redis_url, attempts=attempts, stop=self.stop_event)
-        except RuntimeError as exc:
+        except RedisUnavailable as exc:
             log.error("redis_unreachable_giving_up", error=str(exc), attempts=attempts)
             reached = False
         if not reached:

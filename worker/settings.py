@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from worker.errors import ConfigError
+
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
-
-
-class ConfigError(Exception):
-    """Bad configuration: the CLI prints it on one line and exits 2."""
 
 
 def redact_url(url: str | None) -> str | None:

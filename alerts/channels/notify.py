@@ -10,6 +10,7 @@ from __future__ import annotations
 import apprise
 
 from alerts.channels.base import Outcome, Timeouts
+from worker.errors import SubscriptionError
 
 _TITLE_MAX = 80
 
@@ -35,7 +36,7 @@ class NotifyChannel:
     def __init__(self, url: str, timeouts: Timeouts = Timeouts()):
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
-            raise ValueError("notification URL could not be loaded")
+            raise SubscriptionError("notification URL could not be loaded")
         plugin.socket_connect_timeout = timeouts.connect
         plugin.socket_read_timeout = timeouts.read
         plugin.retry = 0

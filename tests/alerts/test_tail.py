@@ -11,6 +11,7 @@ import threading
 import pytest
 
 from alerts.stream import read_alerts, since_to_id, tail
+from worker.errors import InputError
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -65,7 +66,7 @@ def test_since_id_is_exclusive_and_time_inclusive():
     assert since_to_id("1731000000000") == "(1731000000000-0"
     assert since_to_id("2024-11-07T17:20:00Z") == "1731000000000-0"
     assert since_to_id("2024-11-07T17:20:00") == "1731000000000-0"  # naive means UTC
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError):  # a ValueError too, for callers that catch those
         since_to_id("last tuesday")
 
 

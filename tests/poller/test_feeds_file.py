@@ -8,7 +8,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from worker.feeds import FeedsWatcher, add_feed, derive_name, load_feeds, parse_feeds, remove_feed
-from worker.settings import ConfigError
+from worker.errors import ConfigError
 
 COMMENTED = """\
 # Feeds we watch (header comment)

@@ -17,10 +17,11 @@ import click
 import redis
 
 from alerts.stream import StreamAlert, since_to_id, tail as tail_stream
-from alerts.subscriptions import CATEGORIES, Subscription, SubscriptionError, Subscriptions, validate_categories
+from alerts.subscriptions import CATEGORIES, Subscription, Subscriptions, validate_categories
 from worker.connection import connect
 from worker.keys import Keys
-from worker.settings import ConfigError, Settings
+from worker.errors import ConfigError, InputError, SubscriptionError
+from worker.settings import Settings
 
 
 
@@ -84,7 +85,7 @@ def tail(categories: tuple[str, ...], as_json: bool, since: str | None) -> None:
     if since:
         try:
             since_to_id(since)
-        except ValueError as exc:
+        except InputError as exc:
             raise BadInput(str(exc)) from None
     with _redis() as (client, keys):
         try:

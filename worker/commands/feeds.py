@@ -23,7 +23,8 @@ from redis.backoff import NoBackoff
 
 from worker.feeds import FeedConfig, add_feed, load_feeds, remove_feed
 from worker.keys import Keys
-from worker.settings import ConfigError, Settings
+from worker.errors import ConfigError, RedisUnavailable
+from worker.settings import Settings
 
 
 class ConfigProblem(click.ClickException):
@@ -144,7 +145,7 @@ def _read_states(found: list[FeedConfig]) -> tuple[dict[str, dict[str, str]], st
         for connection in list(getattr(client.connection_pool, "_available_connections", [])):
             connection.retry = Retry(NoBackoff(), 0)
         return feed_states(client, Keys(settings.prefix), [f.name for f in found]), None
-    except (redis.RedisError, OSError, RuntimeError) as exc:
+    except (redis.RedisError, OSError, RedisUnavailable) as exc:
         return {}, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     finally:
         if server is not None:

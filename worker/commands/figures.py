@@ -17,7 +17,8 @@ from alerts import messages
 from alerts.ledger import Ledger
 from worker.connection import connect
 from worker.keys import Keys
-from worker.settings import ConfigError, Settings
+from worker.errors import ConfigError
+from worker.settings import Settings
 
 _MARKS = {
     "first_report": "●", "increase": "▲", "decrease": "▼", "increment": "+", "corroboration": "=",
