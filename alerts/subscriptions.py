@@ -95,11 +95,11 @@ class StateKeys:
     @classmethod
     def of(cls, keys: Keys, name: str) -> "StateKeys":
         return cls(
-            due=keys.key("dispatch", "due", name),
-            pending=keys.key("dispatch", "pending", name),
-            attempts=keys.key("dispatch", "attempts", name),
+            due=keys.dispatch_due(name),
+            pending=keys.dispatch_pending(name),
+            attempts=keys.dispatch_attempts(name),
             delivered=keys.deliveries(name),
-            stats=keys.key("dispatch", "stats", name),
+            stats=keys.dispatch_stats(name),
             dead=keys.dead_letters(name),
         )
 

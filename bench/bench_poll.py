@@ -161,7 +161,7 @@ def main() -> None:
         print(f"ratio tick / raw: {tick_s / raw_s:.2f}x")
     finally:
         server.close()
-        batch = list(conn.scan_iter(match=f"{keys.prefix}*", count=1000)) + list(conn.scan_iter(match=f"{rq_key_prefix()}:*{keys.prefix}*", count=1000))
+        batch = [key for pattern in keys.scan_patterns(rq_key_prefix()) for key in conn.scan_iter(match=pattern, count=1000)]
         for i in range(0, len(batch), 500):
             conn.delete(*batch[i : i + 500])
         if embedded is not None:

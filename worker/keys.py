@@ -27,6 +27,14 @@ class Keys:
         """Where RQ keeps its own keys and pub/sub channels: ``P:rq`` (``P:rq:job:...``, ``P:rq:workers``)."""
         return self.key("rq")
 
+    def scan_patterns(self, rq_prefix: str) -> tuple[str, str]:
+        """SCAN patterns of every key of this deployment: ours (``P:*``) and RQ's that name our queue.
+
+        ``rq_prefix`` is the prefix RQ uses in this process (:func:`rq_key_prefix`): ``P:rq`` unless
+        ``RQ_KEY_PREFIX`` was set (the tests share one).
+        """
+        return self.key("*"), f"{rq_prefix}:*{self.prefix}*"
+
     # --- alerts (contract) -------------------------------------------------
     @property
     def alerts_stream(self) -> str:
@@ -56,6 +64,16 @@ class Keys:
         """Job id of a batch of several articles; ``digest`` is derived from their ids and versions."""
         return _JOB_ID_UNSAFE.sub("_", f"{self.prefix}-batch-{digest}")
 
+    @property
+    def commit_pending(self) -> str:
+        """Sorted set: jobs queued and not yet committed, by ticket (``worker/commit_order.py``)."""
+        return self.key("commit", "pending")
+
+    @property
+    def commit_ticket(self) -> str:
+        """Counter: the last commit ticket given out."""
+        return self.key("commit", "ticket")
+
     # --- poller ------------------------------------------------------------
     def feed_state(self, feed_name: str) -> str:
         """Hash: per-feed schedule and health (etag, last_modified, next_poll, errors...)."""
@@ -77,6 +95,10 @@ class Keys:
         """String: article id that first carried this content fingerprint."""
         return self.key("fp", fingerprint)
 
+    def first_seen(self, article_id: str) -> str:
+        """String: when an undated article was first seen (its publication time)."""
+        return self.key("firstseen", article_id)
+
     # --- ledger ------------------------------------------------------------
     @property
     def metrics_index(self) -> str:
@@ -90,6 +112,15 @@ class Keys:
 
     def processed_article(self, article_id: str) -> str:
         return self.key("processed", article_id)
+
+    def processed_fingerprint(self, fingerprint: str) -> str:
+        """String: an article with this content fingerprint was applied (``-``: the article has none)."""
+        return self.key("processed", "fp", fingerprint or "-")
+
+    @property
+    def alert_ids(self) -> str:
+        """Set: every alert id ever raised."""
+        return self.key("alert-ids")
 
     # --- delivery ----------------------------------------------------------
     @property
@@ -106,7 +137,28 @@ class Keys:
     def deliveries(self, subscription: str) -> str:
         return self.key("deliveries", subscription)
 
+    def dispatch_due(self, subscription: str) -> str:
+        """Sorted set: alert id -> when to (re)try its delivery, ms."""
+        return self.key("dispatch", "due", subscription)
+
+    def dispatch_pending(self, subscription: str) -> str:
+        """Hash: alert id -> what is still to deliver."""
+        return self.key("dispatch", "pending", subscription)
+
+    def dispatch_attempts(self, subscription: str) -> str:
+        """Hash: alert id -> attempts made so far."""
+        return self.key("dispatch", "attempts", subscription)
+
+    def dispatch_stats(self, subscription: str) -> str:
+        """Hash: one subscription's delivery counters and last error."""
+        return self.key("dispatch", "stats", subscription)
+
     # --- operations --------------------------------------------------------
+    @property
+    def stats(self) -> str:
+        """Hash: the service's counters, read by the Prometheus collector (``worker/metrics.py``)."""
+        return self.key("stats")
+
     def heartbeat(self, role: str, name: str) -> str:
         return self.key("heartbeat", role, name)
 

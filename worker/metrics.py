@@ -1,7 +1,7 @@
 """Prometheus metrics, read from Redis at scrape time.
 
 Pollers, workers and dispatchers run in different processes (and machines), so
-counters live in Redis (one hash, ``P:stats``, plus the per-feed and
+counters live in Redis (one hash, ``Keys.stats``, plus the per-feed and
 per-subscription state the components keep anyway) and one collector turns
 them into metrics when Prometheus scrapes. Off by default; on with
 ``TRANSFERWATCH_METRICS_PORT`` or ``transferwatch run --metrics-port``.
@@ -30,19 +30,15 @@ COUNTERS = {
 }
 
 
-def stats_key(keys: Keys) -> str:
-    return keys.key("stats")
-
-
 def count(connection: redis.Redis | redis.client.Pipeline, keys: Keys, **increments: float) -> None:
     """Add to the shared counters; never lets a metrics failure break the caller."""
     try:
         pipe = connection.pipeline(transaction=False) if isinstance(connection, redis.Redis) else connection
         for name, amount in increments.items():
             if isinstance(amount, float) and not amount.is_integer():
-                pipe.hincrbyfloat(stats_key(keys), name, amount)
+                pipe.hincrbyfloat(keys.stats, name, amount)
             else:
-                pipe.hincrby(stats_key(keys), name, int(amount))
+                pipe.hincrby(keys.stats, name, int(amount))
         if isinstance(connection, redis.Redis):
             pipe.execute()
     except redis.RedisError as exc:
@@ -66,7 +62,7 @@ class RedisCollector:
         from alerts.subscriptions import Subscriptions
         from worker.jobs import make_queue
 
-        stats = {_text(k): float(v) for k, v in self.connection.hgetall(stats_key(self.keys)).items()}
+        stats = {_text(k): float(v) for k, v in self.connection.hgetall(self.keys.stats).items()}
         for name, help_text in COUNTERS.items():
             yield CounterMetricFamily(f"transferwatch_{name}", help_text, value=stats.get(name, 0.0))
 

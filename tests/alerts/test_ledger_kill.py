@@ -39,7 +39,7 @@ def test_killed_worker_leaves_whole_articles_and_a_retry_completes_exactly_once(
     assert 0 < len(processed) < len(items), "the worker was not killed half way"
     assert sorted(h["article"] for h in history) == sorted(processed)
     alerts = stream_alerts(redis_client, keys)
-    assert {a["id"].encode() for a in alerts} == redis_client.smembers(keys.key("alert-ids"))
+    assert {a["id"].encode() for a in alerts} == redis_client.smembers(keys.alert_ids)
 
     # the retry (the job re-run) gives exactly what one clean run gives
     ledger = Ledger(redis_client, keys)

@@ -136,7 +136,7 @@ def test_four_workers_raise_the_alerts_of_one_worker_in_queue_order(redis_client
     assert result.returncode == 0, result.stderr[-3000:]
     got = [(a["kind"], a["current"]["value"]) for a in stream_alerts(redis_client, keys)]
     assert got == [("first_report", 2000)] + [("increase", 2000 * (i + 1)) for i in range(1, 12)]
-    assert redis_client.zcard(keys.key("commit", "pending")) == 0
+    assert redis_client.zcard(keys.commit_pending) == 0
 
 
 def test_every_redis_key_carries_the_prefix(http_server, tmp_path):
@@ -162,8 +162,10 @@ def test_every_redis_key_carries_the_prefix(http_server, tmp_path):
         server.stop()
 
 
-def test_demo_prints_its_alerts(redis_url, prefix, tmp_path):
-    """`transferwatch demo` (the README's no-internet tour) runs the bundled articles through the pipeline."""
+def test_demo_prints_its_alerts(redis_url, redis_client, prefix, tmp_path):
+    """`transferwatch demo` (the README's no-internet tour) runs the bundled articles through the pipeline.
+
+    (``redis_client`` removes what the demo leaves under ``<prefix>-demo`` afterwards.)"""
     env = dict(os.environ, REDIS_URL=redis_url, TRANSFERWATCH_PREFIX=prefix, TRANSFERWATCH_DATA_DIR=str(tmp_path),
                LOG_FORMAT="json")
     result = transferwatch("demo", env=env, timeout=180)

@@ -77,7 +77,7 @@ def serve_feed(articles: list[dict]) -> http.server.ThreadingHTTPServer:
 
 
 def _clear_prefix(connection, keys: Keys) -> None:
-    for pattern in (f"{keys.prefix}:*", f"{rq_key_prefix()}:*{keys.prefix}*"):
+    for pattern in keys.scan_patterns(rq_key_prefix()):
         batch = list(connection.scan_iter(match=pattern, count=1000))
         if batch:
             connection.delete(*batch)
