@@ -16,8 +16,8 @@ Redis layout (names from :class:`worker.keys.Keys`):
   increment of that value was mentioned: rule 7);
 * ``metric_history(id)``: list of JSON history entries, in the order applied;
 * ``processed_article(id)``: set of the article versions applied;
-  ``key("processed", "fp", fingerprint)``: the same content already applied;
-* ``key("alert-ids")``: every alert id ever raised.
+  ``processed_fingerprint(fp)``: the same content already applied;
+* ``alert_ids``: every alert id ever raised.
 
 Every history entry carries an ``effect`` saying what it did: ``first_report``,
 ``increase``, ``decrease`` (it became current and raised that alert),
@@ -261,9 +261,9 @@ class Ledger:
         keys_ = [
             self.keys.alerts_stream,
             self.keys.processed_article(article_id),
-            self.keys.key("processed", "fp", fingerprint or "-"),
+            self.keys.processed_fingerprint(fingerprint),
             self.keys.metrics_index,
-            self.keys.key("alert-ids"),
+            self.keys.alert_ids,
         ]
         events = []
         for item in prepared:

@@ -46,8 +46,8 @@ class CommitOrder:
 
     def __init__(self, connection: redis.Redis, keys: Keys, turn_timeout: float = TURN_TIMEOUT):
         self.connection = connection
-        self.pending = keys.key("commit", "pending")
-        self.counter = keys.key("commit", "ticket")
+        self.pending = keys.commit_pending
+        self.counter = keys.commit_ticket
         self.turn_timeout = turn_timeout
         self._take = connection.register_script(_TAKE_TICKET)
 

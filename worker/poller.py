@@ -402,7 +402,7 @@ class Poller:
 
     def _first_seen(self, article: dict[str, Any]) -> dict[str, Any]:
         """An undated entry keeps the time it was first seen, across body changes."""
-        key = self.keys.key("firstseen", article["id"])
+        key = self.keys.first_seen(article["id"])
         self.connection.set(key, article["published"], nx=True, ex=self.seen_ttl)
         first = self.connection.get(key)
         first = first.decode() if isinstance(first, bytes) else first
