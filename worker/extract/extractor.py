@@ -162,15 +162,13 @@ class Extractor:
         return doc
 
     def _events(self, doc: Doc) -> list[dict]:
-        try:
-            events = self.builder(doc, doc.user_data.get(_PUBLISHED))
-            original = doc.user_data.get("tw_original") or doc.text
-            offsets: dict[int, int] = doc.user_data.get(_OFFSETS) or {}
-            for ev in events:  # span and evidence in the text given, tags and all
-                s, e = ev["span"]
-                base = offsets.get(s, s)
-                ev["span"] = [base, base + e - s]
-                ev["evidence"] = original[base:base + e - s]
-            return events
-        except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # never let one article stop a batch
-            return []
+        """The doc's events; an error here is a bug and raises (the worker logs it, retries, then keeps the job failed)."""
+        events = self.builder(doc, doc.user_data.get(_PUBLISHED))
+        original = doc.user_data.get("tw_original") or doc.text
+        offsets: dict[int, int] = doc.user_data.get(_OFFSETS) or {}
+        for ev in events:  # span and evidence in the text given, tags and all
+            s, e = ev["span"]
+            base = offsets.get(s, s)
+            ev["span"] = [base, base + e - s]
+            ev["evidence"] = original[base:base + e - s]
+        return events
