@@ -30,7 +30,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 import structlog
@@ -41,8 +41,11 @@ from rq.serializers import JSONSerializer
 
 from worker import metrics
 from worker.commit_order import CommitOrder
-from worker.errors import TransferwatchError
+from worker.errors import ExtractionError, LedgerError, TransferwatchError
 from worker.keys import Keys
+
+if TYPE_CHECKING:
+    from worker.extract import Extractor
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +57,7 @@ RESULT_TTL = 7 * 24 * 3600
 FAILURE_TTL = 30 * 24 * 3600
 RETRY = Retry(max=3, interval=[5, 30, 120])
 
-_extractor = None
+_extractor: Extractor | None = None
 _enqueue_lock = threading.Lock()
 
 
@@ -141,6 +144,11 @@ def _enqueue(queue: Queue, job_id: str, articles: list[dict[str, Any]], prefix: 
 
 def preload() -> None:
     """Build the spaCy pipeline now, in the worker's process, before any job runs."""
+    extractor()
+
+
+def extractor() -> Extractor:
+    """This process's extractor, built on first use."""
     global _extractor
     if _extractor is None:
         from worker.extract import Extractor
@@ -148,6 +156,7 @@ def preload() -> None:
         started = time.perf_counter()
         _extractor = Extractor()
         log.info("extractor_ready", seconds=round(time.perf_counter() - started, 2))
+    return _extractor
 
 
 def _record(article: dict[str, Any]) -> dict[str, Any]:
@@ -157,17 +166,18 @@ def _record(article: dict[str, Any]) -> dict[str, Any]:
 
 def _events_of_all(articles: list[dict[str, Any]]) -> list[list[dict[str, Any]] | Exception]:
     """Each article's events, through spaCy in batches (``extract_many``); an article that breaks the
-    extractor gets its exception in its place (found by reading the articles one by one)."""
+    extractor gets its exception in its place (found by reading the articles one by one), for the
+    caller to log, count and fail visibly."""
     try:
-        return _with_headline_events(articles, list(_extractor.extract_many([_record(a) for a in articles])))
-    except Exception:
+        return _with_headline_events(articles, list(extractor().extract_many([_record(a) for a in articles])))
+    except Exception as exc:  # noqa: BLE001 - returned, and raised again by the caller
         if len(articles) == 1:
-            raise
+            return [exc]
     out: list[list[dict[str, Any]] | Exception] = []
     for article in articles:
         try:
-            out.append(_with_headline_events([article], [next(_extractor.extract_many([_record(article)]))])[0])
-        except Exception as exc:  # noqa: BLE001 - reported and re-queued by the caller
+            out.append(_with_headline_events([article], [next(extractor().extract_many([_record(article)]))])[0])
+        except Exception as exc:  # noqa: BLE001 - returned, and raised again by the caller
             out.append(exc)
     return out
 
@@ -180,7 +190,7 @@ def _with_headline_events(articles: list[dict[str, Any]], results: list) -> list
     todo = [i for i, (a, r) in enumerate(zip(articles, results)) if r == [] and str(a.get("title") or "").strip()]
     if todo:
         titles = [dict(_record(articles[i]), text=str(articles[i]["title"]), title=None) for i in todo]
-        for i, events in zip(todo, _extractor.extract_many(titles)):
+        for i, events in zip(todo, extractor().extract_many(titles), strict=True):
             results[i] = events
     return results
 
@@ -211,16 +221,16 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
     try:
         ledger = Ledger(connection, keys)
         ready = []  # (article, its events, what the ledger will commit)
-        for article, events in zip(articles, _events_of_all(articles)):
+        for article, events in zip(articles, _events_of_all(articles), strict=True):
             with _article_context(article):
                 try:
                     if isinstance(events, Exception):
-                        raise events
+                        raise ExtractionError(str(article["id"]), events) from events
                     ready.append((article, events, ledger.prepare(article, events)))
-                except Exception:
+                except Exception as exc:
+                    _log_failure(article, "extract" if isinstance(events, Exception) else "ledger", exc, job, alone)
                     if alone:
                         raise
-                    log.exception("article_failed_in_batch", url=article.get("url"), step="extract")
                     failed.append(article)
         if order is not None:
             order.wait_turn(job.id)  # articles queued before these commit first
@@ -230,9 +240,11 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
             alerts = next(outcomes) if prepared is not None else []
             with _article_context(article):
                 if isinstance(alerts, Exception):
+                    error = LedgerError(f"article {article['id']}: the ledger script failed: {alerts}")
+                    error.__cause__ = alerts
+                    _log_failure(article, "ledger", error, job, alone)
                     if alone:
-                        raise alerts
-                    log.error("article_failed_in_batch", url=article.get("url"), step="ledger", error=str(alerts))
+                        raise error
                     failed.append(article)
                     continue
                 processed.append({"article": article["id"], "events": len(events), "alerts": [a["id"] for a in alerts]})
@@ -250,6 +262,18 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
                   events_extracted=sum(p["events"] for p in processed),
                   alerts_raised=sum(len(p["alerts"]) for p in processed), job_seconds=seconds)
     return {"articles": processed, "requeued": requeued, "seconds": round(seconds, 3)}
+
+
+def _log_failure(article: dict[str, Any], step: str, error: BaseException, job: Job | None, alone: bool) -> None:
+    """One error line per failed try of an article: its id, the exception (with traceback), and what comes next."""
+    if not alone:
+        then = "queued again as a job of its own"
+    elif job is not None and job.retries_left:
+        then = f"retried by RQ ({job.retries_left} retries left)"
+    else:
+        then = "kept in RQ's failed registry" if job is not None else "raised to the caller"
+    log.error("article_failed", article_id=article["id"], url=article.get("url"), feed=article.get("feed"),
+              step=step, error=f"{type(error).__name__}: {error}", then=then, exc_info=error)
 
 
 def process_article(article: dict[str, Any], prefix: str) -> dict[str, Any]:

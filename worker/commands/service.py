@@ -148,9 +148,14 @@ def demo(settings: Settings, workers: int) -> None:
 @click.command("health")
 @click.pass_obj
 def health(settings: Settings) -> None:
-    """Exit 0 when Redis answers and the poller, a worker and a dispatcher have heartbeats."""
+    """Exit 0 when Redis answers and the poller, a worker and a dispatcher have heartbeats.
+
+    A second line counts the article jobs in RQ's failed registry and the failed tries (each
+    retry counts): failures show, but an odd article does not make the service unhealthy.
+    """
     import redis
     from rq import Worker
+    from rq.registry import FailedJobRegistry
 
     from worker.heartbeats import alive
     from worker.jobs import make_queue
@@ -170,10 +175,12 @@ def health(settings: Settings) -> None:
     except redis.RedisError as exc:
         click.echo(f"unhealthy: Redis at {settings.redis_url_redacted} does not answer: {exc}")
         sys.exit(1)
+    queue = make_queue(connection, keys)
     missing = [role for role in ("poller", "dispatch") if not alive(connection, keys, role)]
-    if not Worker.all(queue=make_queue(connection, keys)):
+    if not Worker.all(queue=queue):
         missing.append("worker")
-    if missing:
-        click.echo(f"unhealthy: no heartbeat from {', '.join(missing)}")
-        sys.exit(1)
-    click.echo("healthy")
+    click.echo(f"unhealthy: no heartbeat from {', '.join(missing)}" if missing else "healthy")
+    failed_jobs = FailedJobRegistry(queue=queue).count
+    failed_tries = int(float(connection.hget(keys.stats, "articles_failed") or 0))
+    click.echo(f"failed article jobs: {failed_jobs} in RQ's failed registry; failed tries: {failed_tries}")
+    sys.exit(1 if missing else 0)
