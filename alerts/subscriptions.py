@@ -77,8 +77,10 @@ class Subscription:
             created_ms=int(data.get("created_ms") or 0),
         )
 
-    def __repr__(self) -> str:  # never print the secret or the raw target
-        return f"Subscription(name={self.name!r}, target={self.masked_target()!r}, categories={self.categories!r})"
+    def __repr__(self) -> str:  # never print the secret or the raw target (str() is this too)
+        secret = "'whsec_***'" if self.secret else "None"
+        return (f"Subscription(name={self.name!r}, target={self.masked_target()!r}, categories={self.categories!r}, "
+                f"secret={secret}, created_at={self.created_at!r})")
 
 
 @dataclass(frozen=True)

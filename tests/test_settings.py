@@ -10,7 +10,9 @@ import structlog
 
 from worker import logs
 from worker.keys import Keys
-from worker.settings import ConfigError, Settings, redact_url
+from worker.errors import ConfigError
+from worker.redact import redact_url
+from worker.settings import Settings
 
 
 def test_defaults():
@@ -34,6 +36,27 @@ def test_redact_url_masks_only_the_password():
     assert redact_url("redis://user:s3cret@host:6380/0") == "redis://user:***@host:6380/0"
     assert redact_url("redis://:s3cret@host") == "redis://:***@host"
     assert redact_url("unix:///tmp/r.sock") == "unix:///tmp/r.sock"
+    assert redact_url("redis://u:p@ss@[::1]:6379/0") == "redis://u:***@[::1]:6379/0"  # an '@' in the password
+    assert redact_url("rediss://cache:6380/0?password=s3cret&ssl_cert_reqs=none") == (
+        "rediss://cache:6380/0?password=***&ssl_cert_reqs=none")
+
+
+SECRET_URL = "rediss://admin:hunter2@cache:6380/0?ssl_cert_reqs=none"
+
+
+def test_repr_and_str_of_settings_never_show_the_redis_password():
+    settings = Settings.from_env({"REDIS_URL": SECRET_URL, "TRANSFERWATCH_PREFIX": "tw"})
+    for shown in (repr(settings), str(settings), f"{settings}", f"{settings!r}", repr([settings])):
+        assert "hunter2" not in shown
+        assert "redis_url='rediss://admin:***@cache:6380/0?ssl_cert_reqs=none'" in shown and "prefix='tw'" in shown
+    assert settings.redis_url == SECRET_URL  # masked where shown, intact where used
+
+
+def test_the_worker_pool_never_shows_the_environment_it_passes_on(redis_client, keys):
+    from worker.service import WorkerPool
+
+    pool = WorkerPool(2, {"REDIS_URL": SECRET_URL}, redis_client, keys)
+    assert "hunter2" not in repr(pool) and "hunter2" not in str(pool)
 
 
 def test_logs_never_print_url_passwords(capsys):
@@ -44,6 +67,27 @@ def test_logs_never_print_url_passwords(capsys):
     assert "hunter2" not in err
     first = json.loads(err.splitlines()[0])
     assert first["url"] == "rediss://admin:***@cache:6379/0" and first["level"] == "warning"
+
+
+def test_logs_mask_secrets_in_nested_values_reprs_and_tracebacks(capsys):
+    secret = "whsec_" + "A" * 44
+    logs.configure("json", "info")
+    log = structlog.get_logger("t")
+    log.info("settings_read", settings=Settings.from_env({"REDIS_URL": SECRET_URL}),
+             targets=["https://hooks.example/in?token=t0ken", {"url": "redis://:hunter2@h"}], secret=secret)
+    try:
+        raise ConnectionError(f"cannot reach {SECRET_URL} (signing with {secret})")
+    except ConnectionError:
+        log.exception("delivery_failed")
+        logging.getLogger("rq.worker").exception("job failed")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    text = json.dumps(lines)
+    for leaked in ("hunter2", "t0ken", "A" * 44):
+        assert leaked not in text
+    assert lines[0]["targets"] == ["https://hooks.example/in?token=***", {"url": "redis://:***@h"}]
+    assert lines[0]["secret"] == "whsec_***"
+    assert "cannot reach rediss://admin:***@cache:6380/0" in lines[1]["exception"]  # the traceback, masked
+    assert "ConnectionError" in lines[2]["exception"] and "whsec_***" in lines[2]["exception"]
 
 
 def test_every_name_carries_the_prefix():

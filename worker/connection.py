@@ -23,7 +23,8 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.retry import Retry
 
 from worker.errors import ConfigError, RedisUnavailable
-from worker.settings import Settings, redact_url
+from worker.redact import redact_url
+from worker.settings import Settings
 
 log = structlog.get_logger(__name__)
 

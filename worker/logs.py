@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
+from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.I)
+from worker.redact import redact_text
 
 
-def redact_secrets(_logger, _method, event_dict: dict) -> dict:
-    """Mask the password of any URL in any string value (Redis URLs, notification URLs)."""
-    for k, v in event_dict.items():
-        if isinstance(v, str) and "@" in v:
-            event_dict[k] = _URL_PASSWORD.sub(r"\g<head>***@", v)
-    return event_dict
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redacted(v) for v in value)
+    return value
+
+
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Mask URL passwords, secret query values and webhook secrets in every string of the event, nested ones
+    and the rendered traceback included (it runs after ``format_exc_info``)."""
+    return {k: _redacted(v) for k, v in event_dict.items()}
 
 
 def configure(log_format: str = "json", level: str = "info") -> None:
     numeric = getattr(logging, level.upper(), logging.INFO)
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        redact_secrets,
     ]
     renderer = (
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
@@ -44,6 +52,7 @@ def configure(log_format: str = "json", level: str = "info") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redact_secrets,  # last before rendering: the traceback is text by now
             renderer,
         ],
     )
@@ -52,5 +61,5 @@ def configure(log_format: str = "json", level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "apprise"):  # apprise's own lines may name a notification URL
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))

@@ -59,7 +59,7 @@ class WorkerPool:
     """N ``transferwatch worker`` child processes; one that dies is restarted and its job recovered."""
 
     size: int
-    env: dict[str, str]
+    env: dict[str, str] = field(repr=False)  # holds REDIS_URL, password and all
     connection: redis.Redis
     keys: Keys
     procs: list[subprocess.Popen] = field(default_factory=list)

@@ -10,28 +10,15 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from worker.errors import ConfigError
+from worker.redact import redact_url
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
-
-
-def redact_url(url: str | None) -> str | None:
-    """``redis://user:secret@host`` -> ``redis://user:***@host``: URLs go to logs only like this."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -87,3 +74,8 @@ class Settings:
     @property
     def redis_url_redacted(self) -> str | None:
         return redact_url(self.redis_url)
+
+    def __repr__(self) -> str:
+        """Every field, the Redis URL without its password (a traceback or a log of the settings shows this)."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)} | {"redis_url": self.redis_url_redacted}
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in shown.items())})"

@@ -42,6 +42,9 @@ class NotifyChannel:
         plugin.retry = 0
         self.plugin = plugin
 
+    def __repr__(self) -> str:  # a notification URL carries its service's token
+        return f"NotifyChannel({self.plugin.url(privacy=True).split('?', 1)[0]!r})"
+
     def deliver(self, alert_id: str, body: bytes, alert: dict) -> Outcome:
         try:
             ok = self.plugin.notify(body=body_of(alert), title=title_of(alert))

@@ -66,6 +66,9 @@ class WebhookChannel:
             headers={"user-agent": USER_AGENT},
         )
 
+    def __repr__(self) -> str:  # the URL may carry a token, and the key is the signing secret
+        return f"WebhookChannel({mask_target(self.url)!r})"
+
     def headers(self, alert_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
         ts = int(time.time()) if timestamp is None else timestamp
         return {

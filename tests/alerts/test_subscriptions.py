@@ -66,6 +66,27 @@ def test_notification_url_is_listed_masked(cli):
     assert "categories=oil,drones" in listing
 
 
+def test_repr_and_str_of_subscriptions_and_channels_never_show_secrets_or_tokens():
+    from alerts.channels.notify import NotifyChannel
+    from alerts.channels.webhook import WebhookChannel
+    from alerts.subscriptions import Subscription, generate_secret
+
+    secret = generate_secret()
+    hook = Subscription("hook", "https://user:pw9@hooks.example.org/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?token=abc9",
+                        ("troops",), secret, "2024-11-20T10:00:00+00:00", 1)
+    slack = Subscription("chat", SLACK, (), None, "2024-11-20T10:00:00+00:00", 1)
+    webhook_channel, notify_channel = WebhookChannel(hook.target, secret), NotifyChannel(SLACK)
+    try:
+        shown = [f(x) for x in (hook, slack, webhook_channel, notify_channel) for f in (repr, str, "{}".format)]
+    finally:
+        webhook_channel.close()
+    for text in shown:
+        for leaked in (secret[6:], "pw9", "XXXXXXXXXXXX", "abc9", "TIiajkdnlazkcOXrIdevi7FQ", "A1BRTD4JD"):
+            assert leaked not in text, text
+    assert "secret='whsec_***'" in shown[0] and "name='hook'" in shown[0] and "categories=('troops',)" in shown[0]
+    assert shown[3].startswith("Subscription(name='chat', target='slack://") and "secret=None" in shown[3]
+
+
 def test_webhook_tokens_are_masked():
     masked = mask_target("https://user:pw@hooks.example.org/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?token=abc")
     assert "pw" not in masked and "XXXXXXXXXXXX" not in masked and "abc" not in masked
