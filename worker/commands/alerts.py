@@ -22,6 +22,7 @@ from worker.connection import connect
 from worker.keys import Keys
 from worker.errors import ConfigError, InputError, SubscriptionError
 from worker.settings import Settings
+from worker.terminal import inert, inert_fields
 
 
 
@@ -67,11 +68,12 @@ def alerts() -> None:
 
 
 def format_alert(item: StreamAlert) -> str:
-    """One readable line: stream id (for --since), time, category, kind, message, link."""
-    alert = item.alert or {}
+    """One readable line: stream id (for --since), time, category, kind, message, link; feed text made inert."""
+    alert = inert_fields(item.alert or {})
     when = datetime.fromtimestamp(int(item.entry_id.split("-")[0]) / 1000, timezone.utc)
     url = (alert.get("current") or {}).get("url")
-    line = f"{item.entry_id}  {when:%Y-%m-%d %H:%M:%S}Z  {item.category or '-'}  {alert.get('kind', '-')}  {alert.get('message', '')}"
+    category = (alert.get("metric") or {}).get("category") or "-"
+    line = f"{item.entry_id}  {when:%Y-%m-%d %H:%M:%S}Z  {category}  {alert.get('kind', '-')}  {alert.get('message', '')}"
     return f"{line}  <{url}>" if url else line
 
 
@@ -90,7 +92,7 @@ def tail(categories: tuple[str, ...], as_json: bool, since: str | None) -> None:
     with _redis() as (client, keys):
         try:
             for item in tail_stream(client, keys, since, categories):
-                click.echo(item.data.decode("utf-8", "replace") if as_json else format_alert(item))
+                click.echo(inert(item.data.decode("utf-8", "replace"), keep_layout=True) if as_json else format_alert(item))
         except KeyboardInterrupt:
             return
 
@@ -121,8 +123,9 @@ def subscribe(target: str, categories: tuple[str, ...], name: str | None, secret
 
 
 def _describe(sub: Subscription, stats: dict) -> str:
+    stats = inert_fields(stats)  # last_error may quote a receiver's answer
     secret = "  secret=whsec_***" if sub.secret else ""
-    line = (f"{sub.name}  {sub.masked_target()}  categories={','.join(sub.categories) or 'all'}{secret}  "
+    line = (f"{sub.name}  {inert(sub.masked_target())}  categories={','.join(sub.categories) or 'all'}{secret}  "
             f"delivered={stats['delivered']} pending={stats['pending']} retries={stats['retries']} dead={stats['dead']}")
     return f"{line}  last_error={stats['last_error']!r}" if stats["last_error"] else line
 
@@ -140,7 +143,7 @@ def subscriptions(show_dead: bool) -> None:
         for sub in subs:
             click.echo(_describe(sub, store.stats(sub.name)))
             if show_dead:
-                for letter in store.dead_letters(sub.name):
+                for letter in inert_fields(store.dead_letters(sub.name)):
                     click.echo(f"  dead {letter.get('alert_id')}  attempts={letter.get('attempts')}  "
                                f"reason={letter.get('reason')!r}")
 

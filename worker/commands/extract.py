@@ -18,6 +18,8 @@ from datetime import date
 
 import click
 
+from worker.terminal import inert
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -86,7 +88,7 @@ def extract(path: str, jsonl: str | None, published: str | None, title: str | No
         ex = Extractor()
         if jsonl is None:
             events = ex.extract(stream.read(), title=title, published=published)
-            click.echo(json.dumps(events, ensure_ascii=False, indent=2))
+            click.echo(inert(json.dumps(events, ensure_ascii=False, indent=2), keep_layout=True))
             return
         bad: list[int] = []
         ids: list[object] = []
@@ -98,7 +100,7 @@ def extract(path: str, jsonl: str | None, published: str | None, title: str | No
 
         out = sys.stdout
         for k, events in enumerate(ex.extract_many(records())):
-            out.write(json.dumps({"id": ids[k], "events": events}, ensure_ascii=False) + "\n")
+            out.write(inert(json.dumps({"id": ids[k], "events": events}, ensure_ascii=False), keep_layout=True) + "\n")
         out.flush()
         if bad:
             click.echo(f"{len(bad)} bad line(s): {', '.join(map(str, bad[:20]))}", err=True)

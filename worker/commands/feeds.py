@@ -25,6 +25,7 @@ from worker.feeds import FeedConfig, add_feed, load_feeds, remove_feed
 from worker.keys import Keys
 from worker.errors import ConfigError, RedisUnavailable
 from worker.settings import Settings
+from worker.terminal import inert, inert_fields
 
 
 class ConfigProblem(click.ClickException):
@@ -119,15 +120,15 @@ def list_cmd(ctx: click.Context, as_json: bool, feeds_path: Path | None) -> None
         click.echo(f"warning: no health information, Redis unreachable ({problem})", err=True)
     now = time.time()
     rows = [_row(feed, states.get(feed.name), now) for feed in found]
-    if as_json:
+    if as_json:  # ASCII JSON: every control and bidi character of an error or URL is a JSON escape
         for row in rows:
-            click.echo(json.dumps(row, sort_keys=True))
+            click.echo(inert(json.dumps(row, sort_keys=True), keep_layout=True))
         return
     if not rows:
         click.echo(f"{path}: no feeds")
         return
     for row in rows:
-        click.echo(_render(row))
+        click.echo(_render(inert_fields(row)))  # an error text may quote what a hostile server sent
 
 
 def _read_states(found: list[FeedConfig]) -> tuple[dict[str, dict[str, str]], str | None]:

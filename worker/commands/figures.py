@@ -19,6 +19,7 @@ from worker.connection import connect
 from worker.keys import Keys
 from worker.errors import ConfigError
 from worker.settings import Settings
+from worker.terminal import inert, inert_fields
 
 _MARKS = {
     "first_report": "●", "increase": "▲", "decrease": "▼", "increment": "+", "corroboration": "=",
@@ -78,7 +79,7 @@ def figures(as_json: bool) -> None:
         client.close()
         if server is not None:
             server.stop()
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if as_json:  # the exact text, with controls and bidi overrides as JSON escapes (worker/terminal.py)
+        click.echo(inert(json.dumps(data, ensure_ascii=False, indent=2), keep_layout=True))
     else:
-        click.echo(render_console(data))
+        click.echo(render_console(inert_fields(data)))

@@ -24,6 +24,7 @@ import structlog
 from worker.connection import connect
 from worker.keys import Keys, rq_key_prefix
 from worker.settings import Settings
+from worker.terminal import inert
 
 log = structlog.get_logger(__name__)
 
@@ -103,7 +104,7 @@ def run_demo(settings: Settings, workers: int = 1) -> int:
             code = Service(demo_settings, feeds_path, workers=workers).run_once(timeout=300)
         for _id, fields in connection.xrange(keys.alerts_stream):
             alert = json.loads(fields[b"data"])
-            click.echo(f"ALERT {alert['kind']:<13} {alert['message']}")
+            click.echo(f"ALERT {alert['kind']:<13} {inert(alert['message'])}")
         click.echo(f"demo: figures kept under prefix {keys.prefix!r}; see them with "
                    f"TRANSFERWATCH_PREFIX={keys.prefix} transferwatch figures")
         return code
