@@ -191,7 +191,7 @@ class Ledger:
             payload = dict(item.payload, created_at=created_at)
             self._script(keys=item.keys, args=[json.dumps(payload, ensure_ascii=False, allow_nan=False)], client=pipe)
         outcomes: list[list[dict[str, Any]] | redis.ResponseError] = []
-        for item, reply in zip(prepared, pipe.execute(raise_on_error=False)):
+        for item, reply in zip(prepared, pipe.execute(raise_on_error=False), strict=True):
             if isinstance(reply, redis.ResponseError):
                 _log().error("ledger_script_failed", article_id=item.article_id, error=str(reply))
                 outcomes.append(reply)

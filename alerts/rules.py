@@ -67,7 +67,7 @@ class CategoryRule:
             raise ValueError(f"increment_window_days {self.increment_window_days!r} must be >= 0")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CategoryRule":
+    def from_dict(cls, data: dict[str, Any]) -> CategoryRule:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -99,17 +99,17 @@ class Rules:
         return self.categories.get(category, self.default)
 
     @classmethod
-    def default_rules(cls) -> "Rules":
+    def default_rules(cls) -> Rules:
         """The defaults of issue 4, kept as data in ``alerts/data/rules.json``."""
         return _default_rules()
 
     @classmethod
-    def from_json(cls, path: str | Path) -> "Rules":
+    def from_json(cls, path: str | Path) -> Rules:
         """Rules from a JSON file shaped like ``alerts/data/rules.json``."""
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Rules":
+    def from_dict(cls, data: dict[str, Any]) -> Rules:
         """``{"default": {...}, "categories": {"troops": {"threshold": 0.1}}}``; unknown keys are errors.
 
         A category's settings start from ``default`` and override what they name.

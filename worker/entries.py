@@ -96,7 +96,8 @@ def html_to_text(markup: str) -> str:
 
 def page_text(body: bytes, content_type: str = "") -> str:
     """Main text of an article page: ``<article>``, else ``<main>``, else ``<body>``, as plain text."""
-    charset = re.search(r"charset=([\w-]+)", content_type or "", re.I) or re.search(rb'<meta[^>]+charset=["\']?([\w-]+)', body[:4096], re.I)
+    charset = (re.search(r"charset=([\w-]+)", content_type or "", re.I)
+               or re.search(rb'<meta[^>]+charset=["\']?([\w-]+)', body[:4096], re.I))
     encoding = charset.group(1) if charset else "utf-8"
     if isinstance(encoding, bytes):
         encoding = encoding.decode("ascii", "replace")
@@ -202,7 +203,8 @@ def _first(sources: Iterable[Callable[[Any], Any]], entry: Any) -> Any:
 
 def _link(entry: Any, base: str | None) -> str | None:
     candidates = [entry.get("link")]
-    candidates += [l.get("href") for l in entry.get("links") or [] if isinstance(l, dict) and l.get("rel", "alternate") == "alternate"]
+    candidates += [link.get("href") for link in entry.get("links") or []
+                   if isinstance(link, dict) and link.get("rel", "alternate") == "alternate"]
     guid = entry.get("id") if isinstance(entry.get("id"), str) else None
     if entry.get("link") and entry.get("link") != guid:
         candidates = [c for c in candidates if c != guid]  # the feed gave a link: a bad one is not replaced by the guid
@@ -310,7 +312,8 @@ def parse_feed(body: bytes, *, feed_name: str, base_url: str | None = None,
     data, converted = _to_utf8(body, headers)
     data = strip_doctype(data)
     response_headers = {"content-location": base_url or ""}
-    response_headers["content-type"] = "application/xml; charset=utf-8" if converted else headers.get("content-type", "application/xml")
+    response_headers["content-type"] = (
+        "application/xml; charset=utf-8" if converted else headers.get("content-type", "application/xml"))
     parsed = feedparser.parse(io.BytesIO(data), response_headers=response_headers, sanitize_html=True)
     bozo = str(parsed.get("bozo_exception") or "") or None if parsed.get("bozo") else None
     entries = parsed.get("entries") or []

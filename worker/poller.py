@@ -31,7 +31,7 @@ import structlog
 
 from worker.entries import Entry, page_text, parse_feed, with_text
 from worker.feeds import FeedConfig, FeedsWatcher
-from worker.fetch import PAGE_ACCEPT, FetchResult, Fetcher
+from worker.fetch import PAGE_ACCEPT, Fetcher, FetchResult
 from worker.heartbeats import beat, instance_name
 from worker.jobs import enqueue_articles, make_queue
 from worker.keys import Keys
@@ -196,7 +196,7 @@ class Poller:
         if self._own_fetcher:
             self.fetcher.close()
 
-    def __enter__(self) -> "Poller":
+    def __enter__(self) -> Poller:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -274,7 +274,7 @@ class Poller:
         states = [_decode(raw) for raw in pipe.execute()]
         now = self.clock()
         futures = []
-        for feed, state in zip(feeds, states):
+        for feed, state in zip(feeds, states, strict=True):
             if next_due(state, feed, jitter) <= now:
                 future = self._pool.submit(self._poll_feed, feed, jitter)
                 self._inflight[feed.name] = future
@@ -356,7 +356,7 @@ class Poller:
         for entry in entries:
             pipe.get(self.keys.seen_article(entry.article["id"]))
         seen_versions = [v.decode() if isinstance(v, bytes) else v for v in pipe.execute()]
-        candidates = [(e, seen) for e, seen in zip(entries, seen_versions) if seen != e.article["version"]]
+        candidates = [(e, seen) for e, seen in zip(entries, seen_versions, strict=True) if seen != e.article["version"]]
         candidates.sort(key=lambda pair: pair[0].article["published"])  # oldest first: the ledger sees history in order
         full_text_budget = FULL_TEXT_PER_POLL
         ready: list[tuple[dict[str, Any], str]] = []  # (article as queued, the feed's version of it)
@@ -506,4 +506,4 @@ def feed_states(connection: redis.Redis, keys: Keys, names: Iterable[str]) -> di
     pipe = connection.pipeline(transaction=False)
     for name in names:
         pipe.hgetall(keys.feed_state(name))
-    return {name: _decode(raw) for name, raw in zip(names, pipe.execute())}
+    return {name: _decode(raw) for name, raw in zip(names, pipe.execute(), strict=True)}
