@@ -252,7 +252,7 @@ class Dispatcher:
 
     # --- lifecycle -------------------------------------------------------------
 
-    def __enter__(self) -> "Dispatcher":
+    def __enter__(self) -> Dispatcher:
         return self
 
     def __exit__(self, *exc) -> None:

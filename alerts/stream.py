@@ -37,14 +37,17 @@ class StreamAlert:
 
 
 def since_to_id(since: str) -> str:
-    """A start for XRANGE: ``(ID`` after a Stream id, ``MS-0`` from an ISO time; :class:`InputError` (a ``ValueError``) otherwise."""
+    """A start for XRANGE: ``(ID`` after a Stream id, ``MS-0`` from an ISO time.
+
+    :class:`InputError` (a ``ValueError``) for anything else."""
     since = since.strip()
     if _STREAM_ID.match(since):
         return "(" + (since if "-" in since else f"{since}-0")
     try:
         when = datetime.fromisoformat(since)
     except ValueError:
-        raise InputError(f"--since {since!r}: expected a stream id (1731000000000-0) or an ISO time (2024-11-20T10:00:00Z)") from None
+        raise InputError(f"--since {since!r}: expected a stream id (1731000000000-0) "
+                         "or an ISO time (2024-11-20T10:00:00Z)") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return f"{int(when.timestamp() * 1000)}-0"

@@ -20,11 +20,10 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
-from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -66,7 +65,7 @@ class Subscription:
         return json.dumps(data, sort_keys=True)
 
     @classmethod
-    def from_json(cls, raw: str | bytes) -> "Subscription":
+    def from_json(cls, raw: str | bytes) -> Subscription:
         data = json.loads(raw)
         return cls(
             name=data["name"],
@@ -95,7 +94,7 @@ class StateKeys:
     dead: str  # LIST of dead letters, newest first
 
     @classmethod
-    def of(cls, keys: Keys, name: str) -> "StateKeys":
+    def of(cls, keys: Keys, name: str) -> StateKeys:
         return cls(
             due=keys.dispatch_due(name),
             pending=keys.dispatch_pending(name),
@@ -151,7 +150,7 @@ def validate_target(target: str) -> str:
         if not parts.hostname:
             raise SubscriptionError(f"target {scheme}://: webhook URL has no host")
         try:
-            parts.port
+            parts.port  # noqa: B018 - reading it raises ValueError on a bad port
         except ValueError:
             raise SubscriptionError(f"target {scheme}://{parts.hostname}: bad port") from None
         return "webhook"
@@ -287,7 +286,7 @@ class Subscriptions:
     def all(self) -> list[Subscription]:
         """Every subscription, by name; an unreadable record is skipped rather than stopping delivery to the rest."""
         out = []
-        for name, raw in sorted(self.connection.hgetall(self.keys.subscriptions).items()):
+        for _name, raw in sorted(self.connection.hgetall(self.keys.subscriptions).items()):
             try:
                 out.append(Subscription.from_json(raw))
             except (ValueError, KeyError, TypeError):

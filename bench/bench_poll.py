@@ -102,7 +102,7 @@ def raw_conditional_gets(urls: list[str], etags: list[str], concurrency: int) ->
 
         started = time.perf_counter()
         with ThreadPoolExecutor(concurrency) as pool:
-            statuses = list(pool.map(get, zip(urls, etags)))
+            statuses = list(pool.map(get, zip(urls, etags, strict=True)))
         elapsed = time.perf_counter() - started
     assert all(s in (200, 304) for s in statuses)
     return elapsed

@@ -251,7 +251,8 @@ def latency(tmp: Path, count: int = 30, every: float = 0.5) -> dict:
         time.sleep(3)  # let the workers load their pipelines before the first article
         for i in range(count):
             items.append({"guid": f"trickle-{i}", "published": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
-                          "title": f"Troops {i}", "text": f"North Korea has sent {round(1000 * 1.1 ** i, -1):,.0f} troops to Russia "
+                          "title": f"Troops {i}",
+                          "text": f"North Korea has sent {round(1000 * 1.1 ** i, -1):,.0f} troops to Russia "
                           f"in wave {i}, officials said."})
             feeds.publish("trickle", items[-1:])
             visible = time.time()

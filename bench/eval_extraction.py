@@ -36,7 +36,7 @@ def main() -> int:
     dt = time.perf_counter() - t0
     out = Path(a.pred) if a.pred else Path(tempfile.mkstemp(suffix=".jsonl")[1])
     with out.open("w", encoding="utf-8") as f:
-        for rec, events in zip(records, preds):
+        for rec, events in zip(records, preds, strict=True):
             f.write(json.dumps({"id": rec["id"], "events": events}, ensure_ascii=False) + "\n")
     print(f"extracted {len(records)} articles in {dt:.3f}s", file=sys.stderr)
     cmd = [sys.executable, str(SCORER), a.corpus, str(out), "--show-errors", str(a.show_errors)]

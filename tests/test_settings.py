@@ -9,8 +9,8 @@ import pytest
 import structlog
 
 from worker import logs
-from worker.keys import Keys
 from worker.errors import ConfigError
+from worker.keys import Keys
 from worker.redact import redact_url
 from worker.settings import Settings
 

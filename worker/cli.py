@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 import redis
 
-from worker.keys import Keys, use_rq_prefix
 from worker.errors import ConfigError, TransferwatchError
+from worker.keys import Keys, use_rq_prefix
 from worker.settings import Settings
 
 _LAZY = {

@@ -11,7 +11,6 @@ spawns through ``REDIS_URL``.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import tempfile
 import time
@@ -77,7 +76,7 @@ class EmbeddedRedis:
         except redis.RedisError:
             return False
 
-    def start(self, timeout: float = 15.0) -> "EmbeddedRedis":
+    def start(self, timeout: float = 15.0) -> EmbeddedRedis:
         """Start the server unless one already answers on our socket."""
         if self.answers():
             log.debug("embedded_redis_reused", socket=str(self.socket))
@@ -113,7 +112,8 @@ class EmbeddedRedis:
         deadline = time.monotonic() + timeout
         while not self.answers():
             if self.process.poll() is not None:
-                raise RedisUnavailable(f"embedded redis-server exited with {self.process.returncode}; see {self.dir / 'redis.log'}")
+                raise RedisUnavailable(f"embedded redis-server exited with {self.process.returncode}; "
+                                       f"see {self.dir / 'redis.log'}")
             if time.monotonic() > deadline:
                 self.process.kill()
                 raise RedisUnavailable(f"embedded redis-server did not answer within {timeout:.0f}s")

@@ -163,7 +163,7 @@ class Fetcher:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -206,7 +206,8 @@ class Fetcher:
         for hop in range(self.max_redirects + 1):
             scheme = urlsplit(current).scheme.lower()
             if scheme not in ("http", "https"):
-                return self._error(url, current, started, "bad_scheme", f"refusing to fetch {scheme or 'relative'}:// URL {current}")
+                return self._error(url, current, started, "bad_scheme",
+                                   f"refusing to fetch {scheme or 'relative'}:// URL {current}")
             headers = {"Accept": accept}
             if etag:
                 headers["If-None-Match"] = etag

@@ -88,7 +88,8 @@ def batch_job_id(keys: Keys, articles: list[dict[str, Any]]) -> str:
     return keys.batch_job_id(digest[:32])
 
 
-def enqueue_articles(queue: Queue, keys: Keys, articles: list[dict[str, Any]]) -> Iterator[tuple[Job | None, list[dict[str, Any]]]]:
+def enqueue_articles(queue: Queue, keys: Keys,
+                     articles: list[dict[str, Any]]) -> Iterator[tuple[Job | None, list[dict[str, Any]]]]:
     """Queue articles (oldest first) in batches; yields each batch with its job, ``None`` when that job already existed.
 
     A generator, so the caller can record each batch as queued before the next
@@ -187,7 +188,7 @@ def _with_headline_events(articles: list[dict[str, Any]], results: list) -> list
     read beside it would report the body's figure twice, so it is read only for an article whose body
     gave no event (a feed item that is a headline and a line of teaser): its events then come from the
     title (``evidence`` the title, ``span`` within it)."""
-    todo = [i for i, (a, r) in enumerate(zip(articles, results)) if r == [] and str(a.get("title") or "").strip()]
+    todo = [i for i, (a, r) in enumerate(zip(articles, results, strict=True)) if r == [] and str(a.get("title") or "").strip()]
     if todo:
         titles = [dict(_record(articles[i]), text=str(articles[i]["title"]), title=None) for i in todo]
         for i, events in zip(todo, extractor().extract_many(titles), strict=True):

@@ -84,7 +84,8 @@ class RedisCollector:
         yield queued
         yield errors
 
-        delivered = CounterMetricFamily("transferwatch_alerts_delivered", "Alerts delivered per subscription.", labels=["subscription"])
+        delivered = CounterMetricFamily("transferwatch_alerts_delivered", "Alerts delivered per subscription.",
+                                        labels=["subscription"])
         dead = GaugeMetricFamily("transferwatch_alerts_dead", "Dead-lettered alerts per subscription.", labels=["subscription"])
         subscriptions = Subscriptions(self.connection, self.keys)
         for sub in subscriptions.all():

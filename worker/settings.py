@@ -33,7 +33,7 @@ class Settings:
     metrics_addr: str = "127.0.0.1"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         redis_url = env.get("REDIS_URL") or None
         if redis_url is not None:

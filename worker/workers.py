@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import redis
 import structlog
-from rq.utils import now as time_now
 from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
+from rq.utils import now as time_now
 from rq.worker import SimpleWorker
 
 from worker.commit_order import CommitOrder

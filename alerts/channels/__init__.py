@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["Channel", "Outcome", "Timeouts", "for_subscription"]
 
 
-def for_subscription(subscription: "Subscription", timeouts: Timeouts = Timeouts()) -> Channel:
+def for_subscription(subscription: Subscription, timeouts: Timeouts = Timeouts()) -> Channel:
     """The channel a subscription's target needs (imported lazily: apprise is slow to load)."""
     if subscription.is_webhook:
         from alerts.channels.webhook import WebhookChannel

@@ -18,15 +18,15 @@ class Outcome:
     retry_after: float | None = None  # seconds the receiver asked us to wait (Retry-After)
 
     @classmethod
-    def ok(cls) -> "Outcome":
+    def ok(cls) -> Outcome:
         return cls("ok")
 
     @classmethod
-    def retryable(cls, reason: str, retry_after: float | None = None) -> "Outcome":
+    def retryable(cls, reason: str, retry_after: float | None = None) -> Outcome:
         return cls("retryable", reason, retry_after)
 
     @classmethod
-    def permanent(cls, reason: str) -> "Outcome":
+    def permanent(cls, reason: str) -> Outcome:
         return cls("permanent", reason)
 
 

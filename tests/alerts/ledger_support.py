@@ -69,7 +69,8 @@ def stream_alerts(connection, keys) -> list[dict[str, Any]]:
     return [json.loads(fields[b"data"]) for _id, fields in connection.xrange(keys.alerts_stream)]
 
 
-def apply_batch(redis_url: str, prefix: str, items: list[dict[str, Any]], rules: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def apply_batch(redis_url: str, prefix: str, items: list[dict[str, Any]],
+                rules: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Apply articles one after another with a connection of its own: one 'worker' (a thread or a process)."""
     from worker.connection import client_from_url
     from worker.keys import Keys

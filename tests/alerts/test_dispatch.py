@@ -157,7 +157,8 @@ def test_dead_letter_after_max_tries(redis_client, keys, http_server, redis_url,
     (letter,) = Subscriptions(redis_client, keys).dead_letters("down")
     assert letter["alert_id"] == "alert-troops-1" and letter["attempts"] == 3 and letter["reason"] == "http 503"
     assert json.loads(letter["data"])["id"] == "alert-troops-1"  # enough to replay it
-    listing = CliRunner().invoke(alerts, ["subscriptions", "--dead"], env={"REDIS_URL": redis_url, "TRANSFERWATCH_PREFIX": prefix})
+    listing = CliRunner().invoke(alerts, ["subscriptions", "--dead"],
+                                 env={"REDIS_URL": redis_url, "TRANSFERWATCH_PREFIX": prefix})
     assert "dead=1" in listing.output and "dead alert-troops-1  attempts=3" in listing.output
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from alerts.ledger import Ledger
 from worker.keys import Keys
+
 from ledger_support import apply_batch, article_of, load, stream_alerts
 
 METRIC = "PRK:RUS:troops:soldiers"

@@ -7,6 +7,7 @@ import json
 from click.testing import CliRunner
 
 from worker.commands.figures import figures
+
 from ledger_support import ledger_for, load, run
 
 

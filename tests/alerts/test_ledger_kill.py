@@ -7,6 +7,7 @@ import multiprocessing
 
 from alerts.ledger import Ledger
 from worker.keys import Keys
+
 from ledger_support import apply_batch, article_of, generated_articles, stream_alerts
 
 METRIC = "PRK:RUS:troops:soldiers"

@@ -6,6 +6,7 @@ import pytest
 
 from alerts import messages
 from alerts.ledger import Ledger
+
 from ledger_support import article_of, load
 
 TROOPS = {"supplier": "PRK", "recipient": "RUS", "category": "troops", "unit": "soldiers"}
@@ -36,7 +37,8 @@ def test_the_issue_example():
         "current": {"value": 12000, "qualifier": "about", "published": "2024-11-20", "source": "Yonhap"},
         "change": {"absolute": 2000, "relative": 0.2},
     }
-    assert messages.render(alert) == "North Korea → Russia, troops: about 12,000 (was more than 10,000, +20%) — Yonhap, 2024-11-20"
+    assert messages.render(alert) == (
+        "North Korea → Russia, troops: about 12,000 (was more than 10,000, +20%) — Yonhap, 2024-11-20")
 
 
 def test_an_increment_before_any_total(redis_client, keys):

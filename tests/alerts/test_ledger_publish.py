@@ -6,6 +6,7 @@ import json
 import time
 
 from alerts.ledger import Ledger
+
 from ledger_support import article_of, load, stream_alerts
 
 

@@ -10,6 +10,7 @@ import redis
 from alerts.ledger import Ledger
 from alerts.rules import CategoryRule, Rules, parse_published
 from worker.connection import client_from_url
+
 from ledger_support import article_of, load, run, stream_alerts
 
 

@@ -116,7 +116,8 @@ def test_range_value_is_the_upper_bound_and_the_message_says_both():
     ("troops", "troops", "soldiers"), ("troops", "Special Forces", "soldiers"), ("troops", None, "soldiers"),
     ("containers", "shipping containers", "containers"), ("artillery_shells", "rounds of ammunition", "shells"),
     ("oil", "bbl", "barrels"), ("oil", "metric tons", "tonnes"), ("oil", None, "barrels"), ("oil", "litres", "barrels"),
-    ("economic_aid", "tons", "tonnes"), ("economic_aid", "USD", "dollars"), ("economic_aid", "bags of rice", "bags of rice"), ("economic_aid", "tons of rice", "tonnes"),
+    ("economic_aid", "tons", "tonnes"), ("economic_aid", "USD", "dollars"), ("economic_aid", "bags of rice", "bags of rice"),
+    ("economic_aid", "tons of rice", "tonnes"),
     ("air_defense", "Pantsir systems", "systems"), ("air_defense", "S-400", "missiles"), ("air_defense", "batteries", "systems"),
 ])
 def test_units_are_normalised_per_category(category, unit, expected):

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+
 import pytest
 
 from alerts.stream import read_alerts, since_to_id, tail

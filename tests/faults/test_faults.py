@@ -102,7 +102,8 @@ def test_sigkill_of_a_worker_mid_job_processes_the_article_exactly_once(redis_cl
     assert "worker_died" in log and "jobs_recovered_from_dead_worker" in log
 
 
-def test_sigkill_mid_batch_job_processes_every_article_of_the_batch_exactly_once(redis_client, keys, service_env, http_server, tmp_path):
+def test_sigkill_mid_batch_job_processes_every_article_of_the_batch_exactly_once(redis_client, keys, service_env,
+                                                                                 http_server, tmp_path):
     # six articles from one poll travel as one job; the long last one keeps the worker busy until it is killed
     filler = " ".join(["Officials in Seoul said North Korea's trade with Russia kept growing this year."] * 1500)
     articles = troop_articles(6)

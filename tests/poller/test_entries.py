@@ -109,7 +109,8 @@ def test_bad_encodings_are_survived() -> None:
     assert entry.article["title"].startswith("Пхеньян & Москва") and "BOOM" not in entry.article["title"]
     assert parsed.title == "Новости"
 
-    bogus = b'<?xml version="1.0" encoding="x-no-such-charset"?><rss version="2.0"><channel><item><title>T</title></item></channel></rss>'
+    bogus = (b'<?xml version="1.0" encoding="x-no-such-charset"?>'
+             b'<rss version="2.0"><channel><item><title>T</title></item></channel></rss>')
     assert [e.article["title"] for e in _parse(bogus).entries] == ["T"]
     assert _parse(b"\xff\xfe\x00garbage\x00").entries == []
 
@@ -154,6 +155,7 @@ def test_canonical_url(url: str, expected: str | None) -> None:
 
 
 def test_html_to_text() -> None:
-    markup = "<div><h1>Head</h1><p>One&nbsp;&amp; two</p><script>x()</script><style>.a{}</style><ul><li>a</li><li>b</li></ul></div>"
+    markup = ("<div><h1>Head</h1><p>One&nbsp;&amp; two</p><script>x()</script><style>.a{}</style>"
+              "<ul><li>a</li><li>b</li></ul></div>")
     assert html_to_text(markup) == "Head\nOne & two\na\nb"
     assert html_to_text("plain text") == "plain text"

@@ -47,7 +47,8 @@ def test_bad_file_exits_2_with_one_line(tmp_path: Path) -> None:
     for args in (["validate"], ["list"], ["add", "https://x.example/"], ["remove", "wire"]):
         result = CliRunner().invoke(feeds, ["--feeds", str(path), *args])
         assert result.exit_code == 2, (args, result.output)
-        assert result.output.strip() == f"Error: {path}:6: feed 'wire': interval must be a whole number of seconds from 1 to 86400, not 0"
+        assert result.output.strip() == (
+            f"Error: {path}:6: feed 'wire': interval must be a whole number of seconds from 1 to 86400, not 0")
 
 
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
@@ -60,7 +61,8 @@ def test_bad_usage_exits_2(tmp_path: Path) -> None:
     assert path.read_text() == FILE
 
 
-def test_list_shows_health_from_redis(http_server, redis_url, redis_client, keys, tmp_path: Path, make_poller, feeds_file) -> None:
+def test_list_shows_health_from_redis(http_server, redis_url, redis_client, keys, tmp_path: Path, make_poller,
+                                      feeds_file) -> None:
     write_feeds(feeds_file, {
         "good": http_server.serve_bytes("/good.xml", fixture_bytes("good_rss.xml")),
         "broken": http_server.serve_bytes("/500", b"", status=500),

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from worker.feeds import FeedsWatcher, add_feed, derive_name, load_feeds, parse_feeds, remove_feed
 from worker.errors import ConfigError
+from worker.feeds import FeedsWatcher, add_feed, derive_name, load_feeds, parse_feeds, remove_feed
 
 COMMENTED = """\
 # Feeds we watch (header comment)
@@ -31,16 +31,19 @@ feeds:
     ("text", "expected"),
     [
         ("feeds:\n  - name: a\n    url: ftp://x.example/feed\n", "f.yaml:3: feed 'a': url must be an http:// or https:// URL"),
-        ("feeds:\n  - name: a\n    url: http://x.example/\n    interval: 0\n", "f.yaml:4: feed 'a': interval must be a whole number of seconds from 1 to 86400"),
+        ("feeds:\n  - name: a\n    url: http://x.example/\n    interval: 0\n",
+         "f.yaml:4: feed 'a': interval must be a whole number of seconds from 1 to 86400"),
         ("feeds:\n  - name: a\n    url: http://x.example/\n    interval: 1.5\n", "f.yaml:4: feed 'a': interval must be"),
         ("feeds:\n  - name: a\n    url: http://x.example/\n    interval: true\n", "f.yaml:4: feed 'a': interval must be"),
-        ("feeds:\n  - name: a\n    url: http://x.example/\n\n  - name: a\n    url: http://y.example/\n", "f.yaml:5: feed 'a': duplicate name (first used on line 2)"),
+        ("feeds:\n  - name: a\n    url: http://x.example/\n\n  - name: a\n    url: http://y.example/\n",
+         "f.yaml:5: feed 'a': duplicate name (first used on line 2)"),
         ("feeds:\n  - name: a\n    url: http://x.example/\n    colour: red\n", "f.yaml:4: feed 'a': unknown key 'colour'"),
         ("feeds:\n  - name: Bad_Name\n    url: http://x.example/\n", "f.yaml:2: feed 'Bad_Name': name must be"),
         ("feeds:\n  - name: a\n    interval: 300\n", "f.yaml:2: feed 'a': url is required"),
         ("feeds:\n  - name: a\n    url: javascript:alert(1)\n", "f.yaml:3: feed 'a': url must be an http:// or https:// URL"),
         ("feeds:\n  - name: a\n    url: http://\n", "f.yaml:3: feed 'a': url has no host"),
-        ("feeds:\n  - name: a\n    url: http://x.example/\n    enabled: maybe\n", "f.yaml:4: feed 'a': enabled must be true or false"),
+        ("feeds:\n  - name: a\n    url: http://x.example/\n    enabled: maybe\n",
+         "f.yaml:4: feed 'a': enabled must be true or false"),
         ("feeds:\n  - name: a\n   url: [broken\n", "f.yaml:3: YAML syntax error"),
         ("feeds:\n  - name: a\n    name: b\n", "f.yaml:3: YAML syntax error: found duplicate key"),
         ("feeds:\n  - just a string\n", "f.yaml:2: feed #1 must be a mapping"),

@@ -8,8 +8,8 @@ import threading
 import time
 import tracemalloc
 import zlib
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 

@@ -73,7 +73,8 @@ def test_good_feeds_flow_next_to_broken_ones(http_server, redis_client, keys, fe
         "good-gzip": http_server.serve_bytes("/atom.xml", gzip.compress(fixture_bytes("good_atom.xml")),
                                              content_type="application/atom+xml", headers={"Content-Encoding": "gzip"}),
         "laughs": http_server.serve_bytes("/laughs.xml", fixture_bytes("billion_laughs.xml")),
-        "xxe": http_server.serve_bytes("/xxe.xml", fixture_bytes("external_entity.xml").replace(b"{SECRET_PATH}", str(secret).encode())),
+        "xxe": http_server.serve_bytes(
+            "/xxe.xml", fixture_bytes("external_entity.xml").replace(b"{SECRET_PATH}", str(secret).encode())),
         "tricks": http_server.serve_bytes("/tricks.xml", fixture_bytes("script_and_js_links.xml")),
         "encoding": http_server.serve_bytes("/enc.xml", fixture_bytes("bad_encoding.xml")),
         "noguid": http_server.serve_bytes("/noguid.xml", fixture_bytes("missing_guids.xml")),
@@ -154,7 +155,8 @@ def test_a_once_tick_polls_a_feed_as_soon_as_its_interval_has_passed(http_server
     assert poller.tick(once=True).feeds_due == 1
 
 
-def test_unchanged_entries_are_not_queued_again_and_a_changed_body_is(http_server, redis_client, keys, feeds_file, make_poller, clock) -> None:
+def test_unchanged_entries_are_not_queued_again_and_a_changed_body_is(http_server, redis_client, keys, feeds_file,
+                                                                      make_poller, clock) -> None:
     body = fixture_bytes("good_rss.xml")
     url = http_server.serve_bytes("/feed", body)
     write_feeds(feeds_file, {"wire": url})
@@ -194,7 +196,7 @@ def test_errors_back_off_exponentially_and_recover(http_server, redis_client, ke
         assert poller.tick().feeds_failed == 1
         state = _state(redis_client, keys, "flaky")
         delays.append(float(state["hold_until"]) - clock.now)
-    for delay, expected in zip(delays, [60, 120, 240, 480, 600, 600]):  # doubling from the interval, capped
+    for delay, expected in zip(delays, [60, 120, 240, 480, 600, 600], strict=True):  # doubling from the interval, capped
         assert expected <= delay <= expected * 1.1 + 1e-6
     assert _state(redis_client, keys, "flaky")["error_count"] == "6"
     http_server.serve_bytes("/flaky", fixture_bytes("good_rss.xml"))
@@ -228,7 +230,8 @@ def test_a_leased_feed_is_left_to_the_other_poller(http_server, redis_client, ke
 
 
 def test_two_pollers_poll_each_feed_once(http_server, redis_client, keys, feeds_file, make_poller) -> None:
-    feeds = {f"f{i}": http_server.serve_bytes(f"/f{i}", fixture_bytes("good_atom.xml").replace(b"urn:fixture", f"urn:f{i}".encode())) for i in range(20)}
+    atom = fixture_bytes("good_atom.xml")
+    feeds = {f"f{i}": http_server.serve_bytes(f"/f{i}", atom.replace(b"urn:fixture", f"urn:f{i}".encode())) for i in range(20)}
     write_feeds(feeds_file, feeds)
     a, b = make_poller(), make_poller()
     reports: list[TickReport] = []
@@ -277,7 +280,8 @@ def test_run_loop_stops_on_event(http_server, redis_client, keys, feeds_file, ma
 
 
 def test_full_text_is_fetched_for_short_entries(http_server, redis_client, keys, feeds_file, make_poller) -> None:
-    page = b"<html><body><nav>menu</nav><article><p>" + b"Full article text about shells. " * 30 + b"</p><script>bad()</script></article></body></html>"
+    page = (b"<html><body><nav>menu</nav><article><p>" + b"Full article text about shells. " * 30
+            + b"</p><script>bad()</script></article></body></html>")
     link = http_server.serve_bytes("/story", page, content_type="text/html; charset=utf-8")
     feed = (
         '<rss version="2.0"><channel><title>Short</title><item><guid>s1</guid><title>Shells</title>'

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from worker.connection import EmbeddedRedis, client_from_url
 from worker.demo import render_rss
 
@@ -59,7 +57,8 @@ def test_run_once_turns_articles_into_alerts_and_survives_broken_feeds(redis_cli
 
 def test_second_run_adds_nothing(redis_client, keys, service_env, http_server, tmp_path):
     data = wire()
-    feeds = write_feeds(tmp_path / "feeds.yaml", {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
+    feeds = write_feeds(tmp_path / "feeds.yaml",
+                        {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
     assert transferwatch("run", "--once", "--feeds", str(feeds), env=service_env).returncode == 0
     first = stream_alerts(redis_client, keys)
     # the feed is due again only after its interval: force a re-poll by forgetting its schedule, not its "seen" records
@@ -83,7 +82,8 @@ def test_figures_survive_a_restart_of_the_embedded_redis(http_server, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(TRANSFERWATCH_DATA_DIR=str(tmp_path / "data"), LOG_FORMAT="json", TRANSFERWATCH_PREFIX="twembedded")
     data = wire()
-    feeds = write_feeds(tmp_path / "feeds.yaml", {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
+    feeds = write_feeds(tmp_path / "feeds.yaml",
+                        {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
 
     assert transferwatch("run", "--once", "--feeds", str(feeds), env=env).returncode == 0
     result = transferwatch("figures", "--json", env=env, timeout=60)
@@ -98,7 +98,8 @@ def test_figures_survive_a_restart_of_the_embedded_redis(http_server, tmp_path):
 def test_a_receiver_that_is_down_fails_the_run_in_bounded_time_and_the_next_run_delivers(redis_client, keys, service_env,
                                                                                          http_server, tmp_path):
     data = wire()
-    feeds = write_feeds(tmp_path / "feeds.yaml", {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
+    feeds = write_feeds(tmp_path / "feeds.yaml",
+                        {"wire": http_server.serve_bytes("/wire.xml", render_rss(data["articles"], http_server.base_url))})
     receiver = {"status": 503}
     received: list[dict] = []
 
@@ -129,7 +130,8 @@ def test_four_workers_raise_the_alerts_of_one_worker_in_queue_order(redis_client
     items = [{"guid": f"rise-{i:02d}", "published": f"2024-10-{i + 1:02d}T08:00:00Z", "title": f"Troops {i}",
               "text": f"North Korea has sent {2000 * (i + 1):,} troops to Russia, officials said on Monday."}
              for i in range(12)]
-    feeds = write_feeds(tmp_path / "feeds.yaml", {"wire": http_server.serve_bytes("/rise.xml", render_rss(items, http_server.base_url))})
+    feeds = write_feeds(tmp_path / "feeds.yaml",
+                        {"wire": http_server.serve_bytes("/rise.xml", render_rss(items, http_server.base_url))})
 
     result = transferwatch("run", "--once", "--workers", "4", "--feeds", str(feeds), env=service_env)
 

@@ -16,14 +16,14 @@ from datetime import datetime, timezone
 import click
 import redis
 
-from alerts.stream import StreamAlert, since_to_id, tail as tail_stream
+from alerts.stream import StreamAlert, since_to_id
+from alerts.stream import tail as tail_stream
 from alerts.subscriptions import CATEGORIES, Subscription, Subscriptions, validate_categories
 from worker.connection import connect
-from worker.keys import Keys
 from worker.errors import ConfigError, InputError, SubscriptionError
+from worker.keys import Keys
 from worker.settings import Settings
 from worker.terminal import inert, inert_fields
-
 
 
 class BadInput(click.ClickException):

@@ -18,12 +18,12 @@ from typing import Any
 
 import click
 import redis
-from redis.retry import Retry
 from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from worker.errors import ConfigError, RedisUnavailable
 from worker.feeds import FeedConfig, add_feed, load_feeds, remove_feed
 from worker.keys import Keys
-from worker.errors import ConfigError, RedisUnavailable
 from worker.settings import Settings
 from worker.terminal import inert, inert_fields
 

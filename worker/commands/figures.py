@@ -16,8 +16,8 @@ import redis
 from alerts import messages
 from alerts.ledger import Ledger
 from worker.connection import connect
-from worker.keys import Keys
 from worker.errors import ConfigError
+from worker.keys import Keys
 from worker.settings import Settings
 from worker.terminal import inert, inert_fields
 

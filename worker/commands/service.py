@@ -82,7 +82,8 @@ def poll(settings: Settings, feeds_path, once: bool) -> None:
         poller = Poller(connection, Keys(settings.prefix), path)
         if once:
             report = poller.tick(once=True)
-            click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), queued {report.articles_new} articles")
+            click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), "
+                       f"queued {report.articles_new} articles")
         else:
             poller.run(_stop_on_signals())
     finally:
