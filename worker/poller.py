@@ -28,6 +28,7 @@ from typing import Any
 
 import redis
 import structlog
+from redis.typing import EncodableT, FieldT
 
 from worker.entries import Entry, page_text, parse_feed, with_text
 from worker.feeds import FeedConfig, FeedsWatcher
@@ -425,7 +426,7 @@ class Poller:
                         items_seen: int | None, source: str | None) -> None:
         now = self.clock()
         jitter = self._jitter(feed.interval)
-        mapping: dict[str, Any] = {
+        mapping: dict[FieldT, EncodableT] = {
             "url": feed.url,
             "last_attempt": now,
             "jitter": jitter,
@@ -468,7 +469,7 @@ class Poller:
         delay = self.backoff(feed, error_count) * self._random.uniform(1.0, 1.1)
         if result.permanent:
             delay = max(delay, self.permanent_delay)
-        mapping: dict[str, Any] = {
+        mapping: dict[FieldT, EncodableT] = {
             "url": feed.url,
             "last_attempt": now,
             "jitter": 0,
