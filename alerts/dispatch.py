@@ -40,6 +40,7 @@ constructor parameter so that tests and ``run --once`` setups can shorten it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -55,7 +56,7 @@ import redis
 import structlog
 
 from alerts.channels import Channel, Outcome, Timeouts, for_subscription
-from alerts.stream import StreamAlert, last_id, parse_entry
+from alerts.stream import StreamAlert, last_id, parse_entry, stream_entries
 from alerts.subscriptions import StateKeys, Subscription, Subscriptions
 from worker.errors import ConfigError
 from worker.keys import Keys
@@ -319,8 +320,7 @@ class Dispatcher:
         reply = self.connection.xreadgroup(
             self.keys.dispatch_group, self.name, {self.keys.alerts_stream: "0"}, count=self.batch
         )
-        for _stream, entries in reply or ():
-            self._fan_out_entries(entries)
+        self._fan_out_entries(stream_entries(reply))
 
     # --- one turn of the loop ----------------------------------------------------
 
@@ -420,7 +420,8 @@ class Dispatcher:
             self.keys.dispatch_group, self.name, {self.keys.alerts_stream: ">"},
             count=self.batch, block=int(block * 1000) if block > 0 else None,
         )
-        for _stream, entries in reply or ():
+        entries = stream_entries(reply)
+        if entries:
             self._refresh()  # a subscription made just before these alerts must see them
             self._fan_out_entries(entries)
 
@@ -471,10 +472,10 @@ class Dispatcher:
                 with lane.lock:
                     lane.in_flight += 1
                 future = lane.executor.submit(self._deliver, lane, _text(reply[i]), _text(reply[i + 1]), int(reply[i + 2]))
-                future.add_done_callback(lambda _f, lane=lane: self._done(lane))
+                future.add_done_callback(functools.partial(self._done, lane))
         self._backlog = backlog
 
-    def _done(self, lane: _Lane) -> None:
+    def _done(self, lane: _Lane, _future: object = None) -> None:
         with lane.lock:
             lane.in_flight -= 1
         self._wake.set()

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import redis
 
@@ -72,10 +73,15 @@ def _matches(item: StreamAlert, categories: tuple[str, ...]) -> bool:
     return item.alert is not None and (not categories or item.category in categories)
 
 
+def stream_entries(reply: Any) -> list[tuple[Any, Any]]:
+    """The (entry id, fields) pairs of an XREAD / XREADGROUP reply (``[[stream, entries], ...]``; None: nothing)."""
+    return [entry for _stream, entries in reply or () for entry in entries]
+
+
 def _entries_after(connection: redis.Redis, keys: Keys, start: str) -> Iterator[StreamAlert]:
     """Every entry from ``start`` (an XRANGE start) to the end, paged, including malformed ones."""
     while True:
-        page = connection.xrange(keys.alerts_stream, min=start, max="+", count=_PAGE)
+        page: list[tuple[Any, Any]] = connection.xrange(keys.alerts_stream, min=start, max="+", count=_PAGE) or []
         for entry_id, fields in page:
             item = parse_entry(entry_id, fields)
             start = "(" + item.entry_id
@@ -100,7 +106,7 @@ def last_id(connection: redis.Redis, keys: Keys) -> str:
     if not newest:
         return "0-0"
     eid = newest[0][0]
-    return eid.decode() if isinstance(eid, bytes) else eid
+    return eid.decode() if isinstance(eid, bytes) else str(eid)
 
 
 def tail(
@@ -124,12 +130,11 @@ def tail(
     stop = stop or threading.Event()
     while not stop.is_set():
         reply = connection.xread({keys.alerts_stream: cursor}, count=_PAGE, block=max(1, int(block * 1000)))
-        for _stream, entries in reply or ():
-            for entry_id, fields in entries:
-                item = parse_entry(entry_id, fields)
-                cursor = item.entry_id
-                if _matches(item, cats):
-                    yield item
+        for entry_id, fields in stream_entries(reply):
+            item = parse_entry(entry_id, fields)
+            cursor = item.entry_id
+            if _matches(item, cats):
+                yield item
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:

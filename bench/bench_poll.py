@@ -86,8 +86,7 @@ class FeedServer:
         self.thread.start()
 
     def url(self, i: int) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}/feed/{i}"
+        return f"http://127.0.0.1:{self.httpd.server_port}/feed/{i}"
 
     def close(self) -> None:
         self.httpd.shutdown()

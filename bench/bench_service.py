@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from alerts.stream import stream_entries  # noqa: E402
 from bench.streams import stream  # noqa: E402
 from worker.connection import EmbeddedRedis, client_from_url  # noqa: E402
 from worker.demo import render_rss  # noqa: E402
@@ -259,9 +260,10 @@ def latency(tmp: Path, count: int = 30, every: float = 0.5) -> dict:
             client.hset(keys.feed_state("trickle"), "last_attempt", 0)  # due now
             poller.tick()
             reply = client.xread({keys.alerts_stream: last_id}, block=3_000, count=1)  # each figure is 10% up: one alert
-            if reply:
-                last_id = reply[0][1][-1][0]
-                ms = int(last_id.split(b"-")[0])
+            entries = stream_entries(reply)
+            if entries:
+                last_id = entries[-1][0].decode()
+                ms = int(last_id.split("-")[0])
                 delays.append(ms / 1000 - visible)
             time.sleep(every)
         delays.sort()

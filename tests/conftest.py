@@ -90,8 +90,7 @@ class LocalHTTPServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server.server_port}"  # the fixture binds it there
 
     def url(self, path: str) -> str:
         return self.base_url + path

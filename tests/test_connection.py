@@ -18,7 +18,7 @@ def test_embedded_redis_persists_and_is_shared(tmp_path):
         assert again.process is None and again.url == server.url
     finally:
         server.stop()
-    assert server.process.poll() is not None
+    assert server.process is not None and server.process.poll() is not None
 
     restarted = EmbeddedRedis(tmp_path).start()
     try:

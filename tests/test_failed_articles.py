@@ -62,6 +62,7 @@ def test_an_extractor_crash_is_logged_retried_kept_failed_and_counted(crashing_e
                                                                        service_env):
     queue = make_queue(redis_client, keys)
     job = enqueue_article(queue, keys, article(1))
+    assert job is not None
     with capture_logs() as logs:
         ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True)
 
@@ -78,7 +79,8 @@ def test_an_extractor_crash_is_logged_retried_kept_failed_and_counted(crashing_e
     assert (job.get_status(), job.retries_left) == ("failed", 0)
     assert FailedJobRegistry(queue=queue).get_job_ids() == [job.id]
     result = job.latest_result()
-    assert result is not None and "KeyError: 'injected crash'" in result.exc_string
+    assert result is not None and result.exc_string is not None
+    assert "KeyError: 'injected crash'" in result.exc_string
     assert "ExtractionError: article a1: extractor raised KeyError" in result.exc_string
     assert redis_client.xlen(keys.alerts_stream) == 0
 
@@ -96,6 +98,7 @@ def test_a_crash_in_a_batch_sends_each_article_to_a_job_of_its_own_and_logs_each
                                                                                   keys):
     queue = make_queue(redis_client, keys)
     [(batch, _)] = enqueue_articles(queue, keys, [article(1), article(2)])
+    assert batch is not None
     with capture_logs() as logs:
         ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True)
 

@@ -21,10 +21,10 @@ def run_worker(redis_client, queue) -> None:
     ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True)
 
 
-def troop_figure(redis_client, keys) -> dict | None:
+def troop_figure(redis_client, keys) -> dict:
+    """The troops metric's current figure (a KeyError when the ledger has none)."""
     figures = {f["id"]: f for f in Ledger(redis_client, keys).figures()}
-    entry = figures.get("PRK:RUS:troops:soldiers")
-    return entry["current"] if entry else None
+    return figures["PRK:RUS:troops:soldiers"]["current"]
 
 
 def test_batches_keep_order_and_respect_both_limits():
@@ -55,11 +55,13 @@ def test_the_same_batch_is_queued_once(redis_client, keys):
 def test_a_batch_applies_its_articles_in_order(redis_client, keys):
     queue = make_queue(redis_client, keys)
     [(job, _)] = enqueue_articles(queue, keys, [article(1, 1000), article(2, 2000), article(3, 3000)])
+    assert job is not None
     run_worker(redis_client, queue)
 
     job = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer)
-    assert job.get_status() == "finished"
-    assert [a["article"] for a in job.return_value()["articles"]] == ["a1", "a2", "a3"]
+    result = job.return_value()
+    assert job.get_status() == "finished" and result is not None
+    assert [a["article"] for a in result["articles"]] == ["a1", "a2", "a3"]
     assert troop_figure(redis_client, keys)["value"] == 3000  # two increases, applied oldest first
 
 
@@ -74,7 +76,7 @@ def test_an_article_queued_again_in_another_batch_raises_no_alert_twice(redis_cl
     assert job is not None
     run_worker(redis_client, queue)
     result = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).return_value()
-    assert [len(a["alerts"]) for a in result["articles"]] == [0, 0, 1]
+    assert result is not None and [len(a["alerts"]) for a in result["articles"]] == [0, 0, 1]
     assert redis_client.xlen(keys.alerts_stream) == 3
 
 
@@ -96,10 +98,11 @@ def test_a_bad_article_leaves_its_batch_and_fails_alone(redis_client, keys, monk
     queue = make_queue(redis_client, keys)
     poison = article(2, text="poison")
     [(job, _)] = enqueue_articles(queue, keys, [article(1, 1000), poison, article(3, 3000)])
+    assert job is not None
     ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True, max_jobs=1)
 
     result = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).return_value()
-    assert [a["article"] for a in result["articles"]] == ["a1", "a3"]
+    assert result is not None and [a["article"] for a in result["articles"]] == ["a1", "a3"]
     assert result["requeued"] == [keys.job_id("a2", "v1")]
     assert troop_figure(redis_client, keys)["value"] == 3000
 

@@ -20,6 +20,13 @@ def article(n: int = 1) -> dict:
             "fingerprint": f"f{n}"}
 
 
+def queued(queue, keys, one: dict) -> Job:
+    """``enqueue_article`` of an article not queued before: its new job."""
+    job = enqueue_article(queue, keys, one)
+    assert job is not None
+    return job
+
+
 def take_without_starting(redis_client, queue) -> str:
     """What a worker does first when it takes a job (RQ's LMOVE), and nothing more: as if it died right after."""
     job_id = redis_client.lmove(queue.key, IntermediateQueue.get_intermediate_queue_key(queue.key))
@@ -28,7 +35,7 @@ def take_without_starting(redis_client, queue) -> str:
 
 def test_a_stop_requested_while_idle_takes_no_job_and_raises_nothing(redis_client, keys):
     queue = make_queue(redis_client, keys)
-    job = enqueue_article(queue, keys, article())
+    job = queued(queue, keys, article())
     worker = ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer)
     worker._shutdown()  # what SIGTERM runs; RQ's own version raises StopRequested here when idle
 
@@ -39,7 +46,7 @@ def test_a_stop_requested_while_idle_takes_no_job_and_raises_nothing(redis_clien
 
 def test_a_worker_without_a_stop_runs_the_job(redis_client, keys):
     queue = make_queue(redis_client, keys)
-    job = enqueue_article(queue, keys, article())
+    job = queued(queue, keys, article())
     worker = ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer)
 
     assert worker.work(burst=True) is True
@@ -48,7 +55,7 @@ def test_a_worker_without_a_stop_runs_the_job(redis_client, keys):
 
 def test_a_job_taken_but_never_started_is_put_back_once_it_is_old_enough(redis_client, keys):
     queue = make_queue(redis_client, keys)
-    job = enqueue_article(queue, keys, article())
+    job = queued(queue, keys, article())
     assert take_without_starting(redis_client, queue) == job.id
     assert queue.count == 0
     assert not queue_is_drained(queue, [job.id]), "a taken job is not done"
@@ -64,7 +71,7 @@ def test_a_job_taken_but_never_started_is_put_back_once_it_is_old_enough(redis_c
 
 def test_a_taken_job_that_is_running_is_left_alone(redis_client, keys):
     queue = make_queue(redis_client, keys)
-    job = enqueue_article(queue, keys, article())
+    job = queued(queue, keys, article())
     take_without_starting(redis_client, queue)
     registry = StartedJobRegistry(queue=queue)
     redis_client.zadd(registry.key, {f"{job.id}:execution-1": time.time() + 60})  # what RQ writes when it starts a job

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -85,7 +86,7 @@ def _yaml() -> YAML:
     return yaml
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     """One pydantic error as the words a person editing YAML understands."""
     loc = [str(p) for p in error.get("loc", ())]
     field = loc[0] if loc else ""

@@ -16,6 +16,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -234,7 +235,7 @@ class Fetcher:
         headers = {k.lower(): v for k, v in response.headers.items()}
         final_url = str(response.url)
         retry_after = parse_retry_after(headers.get("retry-after")) if status in RETRY_AFTER_STATUSES else None
-        common = dict(status=status, headers=headers, retry_after=retry_after, redirects=redirects)
+        common: dict[str, Any] = dict(status=status, headers=headers, retry_after=retry_after, redirects=redirects)
         if status == 304:
             return FetchResult(url=url, final_url=final_url, elapsed=time.monotonic() - started, **common)
         if status != 200:

@@ -211,14 +211,16 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
 
     preload()
     job = get_current_job()
-    connection = job.connection if job is not None else None
+    if job is None:
+        raise TransferwatchError("process_articles runs as an RQ job (it needs the job's connection and id)")
+    connection = job.connection
     keys = Keys(prefix)
-    order = CommitOrder(connection, keys) if job is not None else None
+    order = CommitOrder(connection, keys)
     alone = len(articles) == 1
     started = time.perf_counter()
     processed: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
-    structlog.contextvars.bind_contextvars(job_id=job.id if job else None)
+    structlog.contextvars.bind_contextvars(job_id=job.id)
     try:
         ledger = Ledger(connection, keys)
         ready = []  # (article, its events, what the ledger will commit)
@@ -233,8 +235,7 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
                     if alone:
                         raise
                     failed.append(article)
-        if order is not None:
-            order.wait_turn(job.id)  # articles queued before these commit first
+        order.wait_turn(job.id)  # articles queued before these commit first
         committing = [prepared for _article, _events, prepared in ready if prepared is not None]
         outcomes = iter(ledger.commit_many(committing))  # one round trip; a lost connection raises: batch retried
         for article, events, prepared in ready:
@@ -254,8 +255,7 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
         metrics.count(connection, keys, articles_failed=len(articles))
         raise
     finally:
-        if order is not None:
-            order.done(job.id)
+        order.done(job.id)
         structlog.contextvars.unbind_contextvars("job_id")
     requeued = _requeue_alone(job, keys, failed) if failed else []
     seconds = time.perf_counter() - started
@@ -265,14 +265,14 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
     return {"articles": processed, "requeued": requeued, "seconds": round(seconds, 3)}
 
 
-def _log_failure(article: dict[str, Any], step: str, error: BaseException, job: Job | None, alone: bool) -> None:
+def _log_failure(article: dict[str, Any], step: str, error: BaseException, job: Job, alone: bool) -> None:
     """One error line per failed try of an article: its id, the exception (with traceback), and what comes next."""
     if not alone:
         then = "queued again as a job of its own"
-    elif job is not None and job.retries_left:
+    elif job.retries_left:
         then = f"retried by RQ ({job.retries_left} retries left)"
     else:
-        then = "kept in RQ's failed registry" if job is not None else "raised to the caller"
+        then = "kept in RQ's failed registry"
     log.error("article_failed", article_id=article["id"], url=article.get("url"), feed=article.get("feed"),
               step=step, error=f"{type(error).__name__}: {error}", then=then, exc_info=error)
 
@@ -282,10 +282,8 @@ def process_article(article: dict[str, Any], prefix: str) -> dict[str, Any]:
     return process_articles([article], prefix)
 
 
-def _requeue_alone(job: Job | None, keys: Keys, failed: list[dict[str, Any]]) -> list[str]:
+def _requeue_alone(job: Job, keys: Keys, failed: list[dict[str, Any]]) -> list[str]:
     """Each failed article of a batch becomes a job of its own (with RQ's retries); returns their job ids."""
-    if job is None:
-        raise TransferwatchError(f"{len(failed)} article(s) failed: {[a['id'] for a in failed]}")
     queue = make_queue(job.connection, keys)
     ids = []
     for article in failed:

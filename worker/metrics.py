@@ -90,8 +90,8 @@ class RedisCollector:
         subscriptions = Subscriptions(self.connection, self.keys)
         for sub in subscriptions.all():
             s = subscriptions.stats(sub.name)
-            delivered.add_metric([sub.name], s["delivered"])
-            dead.add_metric([sub.name], s["dead"])
+            delivered.add_metric([sub.name], float(s["delivered"]))
+            dead.add_metric([sub.name], float(s["dead"]))
         yield delivered
         yield dead
 

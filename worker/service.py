@@ -137,9 +137,9 @@ class Service:
         self.pool: WorkerPool | None = None
 
     # --- lifecycle -----------------------------------------------------------
-    def _connect(self, attempts: int = 0) -> bool:
-        """Connect (or start the embedded server); False when stopped while Redis was still unreachable,
-        or after ``attempts`` failed tries (0: try until stopped)."""
+    def _connect(self, attempts: int = 0) -> tuple[redis.Redis, WorkerPool] | None:
+        """Connect (or start the embedded server) and make the worker pool; None when stopped while Redis was
+        still unreachable, or after ``attempts`` failed tries (0: try until stopped)."""
         self.connection, self.embedded = connect(self.settings)
         try:
             reached = wait_for_redis(self.connection, self.settings.redis_url, attempts=attempts, stop=self.stop_event)
@@ -148,11 +148,11 @@ class Service:
             reached = False
         if not reached:
             self._shutdown()
-            return False
-        url = self.settings.redis_url or self.embedded.url
+            return None
+        url = self.embedded.url if self.embedded is not None else str(self.settings.redis_url)
         env = dict(os.environ, REDIS_URL=url, TRANSFERWATCH_PREFIX=self.settings.prefix)
         self.pool = WorkerPool(self.workers, env, self.connection, self.keys)
-        return True
+        return self.connection, self.pool
 
     def _on_signal(self, signum, _frame) -> None:
         self._signals += 1
@@ -181,27 +181,29 @@ class Service:
         from worker.poller import Poller
 
         self._install_signals()
-        if not self._connect():
+        connected = self._connect()
+        if connected is None:
             return 1
-        poller = Poller(self.connection, self.keys, self.feeds_path)
-        dispatcher = Dispatcher(self.connection, self.keys)
+        connection, pool = connected
+        poller = Poller(connection, self.keys, self.feeds_path)
+        dispatcher = Dispatcher(connection, self.keys)
         failed = False
         threads = [
             threading.Thread(target=poller.run, args=(self.stop_event,), name="poller", daemon=True),
             threading.Thread(target=dispatcher.run, args=(self.stop_event,), name="dispatch", daemon=True),
         ]
-        self.pool.start()
+        pool.start()
         for thread in threads:
             thread.start()
         if self.settings.metrics_port:
             from worker import metrics
 
-            metrics.serve(self.settings.metrics_port, self.connection, self.keys, self.settings.metrics_addr)
+            metrics.serve(self.settings.metrics_port, connection, self.keys, self.settings.metrics_addr)
         log.info("service_started", feeds=str(self.feeds_path), workers=self.workers, prefix=self.settings.prefix,
                  redis=self.settings.redis_url_redacted or "embedded")
         try:
             while not self.stop_event.wait(1.0):
-                self.pool.supervise()
+                pool.supervise()
                 for thread in threads:
                     if not thread.is_alive():
                         log.error("component_died", component=thread.name)
@@ -229,16 +231,18 @@ class Service:
         from worker.poller import Poller
 
         self._install_signals()
-        if not self._connect(attempts=ONCE_REDIS_ATTEMPTS):  # a script's run must end: ~15 s of retries, then exit 1
+        connected = self._connect(attempts=ONCE_REDIS_ATTEMPTS)  # a script's run must end: ~15 s of retries, then exit 1
+        if connected is None:
             return 1
+        connection, pool = connected
         try:
-            self.pool.start()  # the workers load their pipelines while the feeds are polled
-            with Poller(self.connection, self.keys, self.feeds_path) as poller:
+            pool.start()  # the workers load their pipelines while the feeds are polled
+            with Poller(connection, self.keys, self.feeds_path) as poller:
                 report = poller.tick(once=True)
             job_ids = list(report.job_ids)
             log.info("poll_done", feeds_polled=report.feeds_polled, feeds_failed=report.feeds_failed,
                      articles_queued=report.articles_new, jobs=len(job_ids), articles_irrelevant=report.articles_irrelevant)
-            queue = make_queue(self.connection, self.keys)
+            queue = make_queue(connection, self.keys)
             deadline = time.monotonic() + timeout
             if job_ids or queue.count:
                 next_cleanup = time.monotonic() + 5
@@ -246,12 +250,12 @@ class Service:
                     if self.stop_event.wait(0.1) or time.monotonic() > deadline:
                         log.warning("once_interrupted", reason="signal" if self.stop_event.is_set() else "timeout")
                         return 1
-                    self.pool.supervise()
+                    pool.supervise()
                     if time.monotonic() > next_cleanup:  # a job whose worker died is retried, not waited on forever
                         StartedJobRegistry(queue=queue).cleanup()
                         next_cleanup = time.monotonic() + 5
-                self.pool.stop()
-            with Dispatcher(self.connection, self.keys) as dispatcher:
+                pool.stop()
+            with Dispatcher(connection, self.keys) as dispatcher:
                 delivered = dispatcher.drain(timeout=max(1.0, min(delivery_timeout, deadline - time.monotonic())))
             if not delivered:
                 log.warning("alerts_not_all_delivered", after_seconds=delivery_timeout,

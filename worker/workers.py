@@ -81,7 +81,7 @@ def recover_jobs_of(connection: redis.Redis, keys: Keys, worker_name: str) -> li
     """Mark the jobs a dead worker was running as abandoned now, so RQ retries them; returns their ids."""
     queue = make_queue(connection, keys)
     registry = StartedJobRegistry(queue=queue)
-    members = connection.zrange(registry.key, 0, -1)
+    members = [m.decode() if isinstance(m, bytes) else str(m) for m in connection.zrange(registry.key, 0, -1)]
     recovered = []
     for member in members:
         job_id = registry.parse_job_id(member)

@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
@@ -17,7 +18,7 @@ from alerts.subscriptions import generate_secret
 
 pytestmark = pytest.mark.timeout(20)
 
-ALERT = {
+ALERT: dict[str, Any] = {
     "id": "a1b2c3",
     "kind": "increase",
     "metric": {"supplier": "PRK", "recipient": "RUS", "category": "troops", "unit": "soldiers"},

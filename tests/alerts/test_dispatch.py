@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +27,7 @@ from worker.commands.alerts import alerts
 
 pytestmark = pytest.mark.timeout(30)
 
-FAST = dict(backoff_base=0.01, backoff_cap=0.05, timeouts=Timeouts(connect=1, read=2, total=3), block=0.05)
+FAST: dict[str, Any] = dict(backoff_base=0.01, backoff_cap=0.05, timeouts=Timeouts(connect=1, read=2, total=3), block=0.05)
 
 
 def make_alert(n: int, category: str = "troops") -> dict:

@@ -25,7 +25,7 @@ def subscribed(redis_client, *channels: str):
 
 
 def receive(pubsub, count: int) -> list[tuple[str, dict]]:
-    got = []
+    got: list[tuple[str, dict]] = []
     deadline = time.monotonic() + 5
     while len(got) < count and time.monotonic() < deadline:
         message = pubsub.get_message(timeout=1.0)
@@ -50,7 +50,7 @@ def test_alerts_are_on_the_stream_and_both_channels(redis_client, keys):
     assert stream_alerts(redis_client, keys) == alerts
     everything = [a for channel, a in messages if channel == keys.alerts_channel]
     assert everything == alerts
-    by_category = {}
+    by_category: dict[str, list[dict]] = {}
     for channel, alert in messages:
         if channel != keys.alerts_channel:
             by_category.setdefault(channel, []).append(alert)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -14,8 +15,8 @@ ARTICLE = {"id": "bad-1", "version": "v1", "feed": "wire", "source": "Wire", "ur
            "title": "t", "text": "...", "published": "2024-11-20T08:00:00Z", "fingerprint": "fp-bad-1"}
 
 
-def event(value=12000, **changes):
-    base = {"supplier": "PRK", "recipient": "RUS", "category": "troops",
+def event(value=12000, **changes) -> dict[str, Any]:
+    base: dict[str, Any] = {"supplier": "PRK", "recipient": "RUS", "category": "troops",
             "quantity": {"value": value, "low": None, "high": None, "qualifier": "about", "unit": "troops",
                          "text": "about 12,000"},
             "mode": "total", "since": None, "status": "asserted", "attribution": None,
@@ -109,7 +110,7 @@ def test_zero_is_recorded_but_never_a_figure(redis_client, keys):
 
 def test_range_value_is_the_upper_bound_and_the_message_says_both():
     clean = validate_event(event(12000, quantity={"qualifier": "range", "low": 11000, "high": 12000}))
-    assert (clean["value"], clean["low"], clean["high"]) == (12000, 11000, 12000)
+    assert clean is not None and (clean["value"], clean["low"], clean["high"]) == (12000, 11000, 12000)
 
 
 @pytest.mark.parametrize("category,unit,expected", [

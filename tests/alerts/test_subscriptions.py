@@ -38,7 +38,7 @@ def test_subscribe_webhook_prints_name_and_secret_once(cli, redis_client, keys):
     assert 24 <= len(base64.b64decode(secret[6:])) <= 64
 
     sub = Subscriptions(redis_client, keys).get("dash")
-    assert sub.categories == ("troops",) and sub.secret == secret and sub.created_ms > 0
+    assert sub is not None and sub.categories == ("troops",) and sub.secret == secret and sub.created_ms > 0
 
     listing = cli("subscriptions")
     assert listing.exit_code == 0
@@ -53,7 +53,8 @@ def test_subscribe_with_given_secret_and_generated_name(cli, redis_client, keys)
     assert result.exit_code == 0, result.output
     (name,) = result.stdout.splitlines()  # nothing else printed: the secret was the caller's
     assert name.startswith("webhook-")
-    assert Subscriptions(redis_client, keys).get(name).secret == secret
+    given = Subscriptions(redis_client, keys).get(name)
+    assert given is not None and given.secret == secret
 
 
 def test_notification_url_is_listed_masked(cli):

@@ -80,6 +80,7 @@ def kill_workers_once_a_job_runs(client, keys: Keys, run: subprocess.Popen, time
     while time.monotonic() < deadline and run.poll() is None:
         if StartedJobRegistry(queue=queue).count:
             for w in Worker.all(queue=queue):
+                assert w.pid is not None
                 os.kill(w.pid, signal.SIGKILL)
             return True
         time.sleep(0.005)  # polling Redis: there is no event to wait on for "job started"

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 import click
 import structlog
 
+from alerts.stream import read_alerts
 from worker.connection import connect
 from worker.keys import Keys, rq_key_prefix
 from worker.settings import Settings
@@ -98,13 +99,13 @@ def run_demo(settings: Settings, workers: int = 1) -> int:
             feeds_path = Path(tmp) / "feeds.yaml"
             feeds_path.write_text(f"feeds:\n  - name: demo-wire  # bundled sample articles\n    url: {base_url}/rss.xml\n")
             demo_settings = dataclasses.replace(
-                settings, prefix=keys.prefix, redis_url=settings.redis_url or embedded.url
+                settings, prefix=keys.prefix, redis_url=embedded.url if embedded is not None else settings.redis_url
             )
             click.echo(f"demo: serving {len(load_articles())} sample articles at {base_url}/rss.xml")
             code = Service(demo_settings, feeds_path, workers=workers).run_once(timeout=300)
-        for _id, fields in connection.xrange(keys.alerts_stream):
-            alert = json.loads(fields[b"data"])
-            click.echo(f"ALERT {alert['kind']:<13} {inert(alert['message'])}")
+        for item in read_alerts(connection, keys, None):
+            alert = item.alert or {}
+            click.echo(f"ALERT {alert.get('kind', '?'):<13} {inert(str(alert.get('message')))}")
         click.echo(f"demo: figures kept under prefix {keys.prefix!r}; see them with "
                    f"TRANSFERWATCH_PREFIX={keys.prefix} transferwatch figures")
         return code
