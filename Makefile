@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run demo test test-fault bench clean
+.PHONY: install run demo lint test test-fault bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: install
 demo: install
 	$(BIN)/transferwatch demo
 
+lint: install
+	$(BIN)/ruff check
+	$(BIN)/mypy
+
 test: install
 	$(BIN)/python -m pytest
 
@@ -29,4 +33,4 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .transferwatch .pytest_cache
+	rm -rf $(VENV) .transferwatch .pytest_cache .mypy_cache .ruff_cache
