@@ -1,4 +1,5 @@
-"""``transferwatch run``: the poller, N RQ workers and the alert dispatcher, supervised together.
+"""``transferwatch run``: the poller, N RQ workers and the alert dispatcher (and with ``--web`` the
+dashboard), supervised together.
 
 Workers run as child processes (``python -m worker worker``) in their own
 session, so a Ctrl-C in the terminal reaches only this process, which then
@@ -124,8 +125,9 @@ class WorkerPool:
 class Service:
     """Everything ``transferwatch run`` starts, and its orderly stop."""
 
-    def __init__(self, settings: Settings, feeds_path: Path, workers: int = 2):
+    def __init__(self, settings: Settings, feeds_path: Path, workers: int = 2, web_socket=None):
         self.settings = settings
+        self.web_socket = web_socket  # a bound socket: also serve the dashboard on it (``run --web``)
         self.feeds_path = feeds_path
         self.keys = Keys(settings.prefix)
         self.workers = workers
@@ -196,6 +198,15 @@ class Service:
             from worker import metrics
 
             metrics.serve(self.settings.metrics_port, self.connection, self.keys, self.settings.metrics_addr)
+        web = None
+        if self.web_socket is not None:
+            from worker.web.config import WebConfig
+            from worker.web.server import WebThread
+
+            url = self.settings.redis_url or self.embedded.url
+            web = WebThread(WebConfig.from_settings(self.settings, url, self.feeds_path), self.web_socket)
+            web.start()
+            threads.append(web.thread)
         log.info("service_started", feeds=str(self.feeds_path), workers=self.workers, prefix=self.settings.prefix,
                  redis=self.settings.redis_url_redacted or "embedded")
         try:
@@ -208,6 +219,8 @@ class Service:
                         self.stop_event.set()
         finally:
             self.stop_event.set()
+            if web is not None:
+                web.stop()
             for thread in threads:
                 thread.join(timeout=30)
             poller.close()

@@ -1,0 +1,126 @@
+"""The ledger's figures (``figures --json``) as the pages show them: cards, last changes, history rows.
+
+Plain data out, no markup: the templates escape every string, most of which
+came from a feed (titles, sources, claimants, evidence sentences).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from alerts import messages
+from worker.web.charts import Chart, safe_url, timeline
+
+CHANGE_EFFECTS = ("first_report", "increase", "decrease", "increment")
+EFFECT_WORDS = {
+    "first_report": "first report",
+    "increase": "increase",
+    "decrease": "decrease",
+    "increment": "increment",
+    "corroboration": "repeats the current figure",
+    "lower": "lower, no alert",
+    "older": "older than the current figure",
+    "repeated_increment": "increment already reported",
+    "denied": "denied",
+    "planned": "planned",
+    "recorded": "recorded",
+}
+
+
+def metric_path(metric_id: str) -> str:
+    return "/metric/" + quote(metric_id, safe=":")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One report in a metric's history table."""
+
+    published: str
+    figure: str  # as reported: "more than 10,000"
+    amount: str  # as read: "10,000 more" / "about 12,000"
+    change: str
+    effect: str
+    source: str
+    claimant: str
+    status: str
+    evidence: str
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class MetricView:
+    id: str
+    path: str
+    label: str
+    unit: str
+    category: str
+    current: str | None  # "about 12,000 — Yonhap, 2024-11-20"
+    current_status: str | None
+    last_change: Row | None
+    sources: int  # sources corroborating the current figure
+    reports: int
+    chart: Chart
+    rows: tuple[Row, ...]  # oldest first
+    denials: tuple[Row, ...]
+
+
+def _change(entry: dict[str, Any], previous: float | None, metric: dict[str, str]) -> str:
+    effect = entry.get("effect") or ""
+    if effect in ("increase", "decrease") and previous:
+        relative = (float(entry["value"]) - previous) / previous
+        return f"{messages.percent(relative)} (was {messages.phrase({'value': previous}, metric)})"
+    return EFFECT_WORDS.get(effect, effect)
+
+
+def history_rows(history: list[dict[str, Any]], metric: dict[str, str]) -> list[Row]:
+    """Each report with what it did to the figure, oldest first."""
+    rows = []
+    level: float | None = None
+    for entry in history:
+        effect = entry.get("effect") or ""
+        rows.append(Row(
+            published=entry.get("published") or "undated",
+            figure=entry.get("text") or messages.phrase(entry, metric),
+            amount=messages.phrase(entry, metric) + (" more" if entry.get("mode") == "additional" else ""),
+            change=_change(entry, level, metric),
+            effect=effect,
+            source=entry.get("source") or "",
+            claimant=entry.get("attribution") or "",
+            status=entry.get("status") or "",
+            evidence=entry.get("evidence") or "",
+            title=entry.get("title") or entry.get("url") or "(untitled)",
+            url=safe_url(entry.get("url")),
+        ))
+        if effect in ("first_report", "increase", "decrease") and entry.get("mode") != "additional":
+            level = float(entry["value"])
+    return rows
+
+
+def metric_view(item: dict[str, Any], *, detailed: bool) -> MetricView:
+    metric, current, history = item["metric"], item.get("current"), item.get("history") or []
+    mid = item.get("id") or ":".join(metric[k] for k in ("supplier", "recipient", "category", "unit"))
+    rows = history_rows(history, metric)
+    changes = [r for r in rows if r.effect in CHANGE_EFFECTS]
+    size = {"width": 900, "height": 300} if detailed else {"width": 360, "height": 130}
+    return MetricView(
+        id=mid,
+        path=metric_path(mid),
+        label=messages.metric_label(metric),
+        unit=metric.get("unit", ""),
+        category=metric.get("category", ""),
+        current=(messages.phrase(current, metric) + messages.attribution_tail(current)) if current else None,
+        current_status=(current or {}).get("status"),
+        last_change=changes[-1] if changes else None,
+        sources=len(item.get("sources") or []),
+        reports=len(history),
+        chart=timeline(history, metric, detailed=detailed, **size),
+        rows=tuple(rows),
+        denials=tuple(r for r in rows if r.status == "denied"),
+    )
+
+
+def overview(figures: list[dict[str, Any]]) -> list[MetricView]:
+    return [metric_view(item, detailed=False) for item in figures]
