@@ -346,6 +346,8 @@ def remove_feed(path: Path, name: str) -> FeedConfig:
         # the blank line that separated the removed item goes with it
         if start < len(kept) and not kept[start].strip() and (start == 0 or index == 0 or not kept[start - 1].strip()):
             del kept[start]
+        elif start == len(kept) and start > 0 and not kept[start - 1].strip():
+            del kept[start - 1]  # the last entry went: so does the blank line that set it apart
         new_text = "\n".join(kept) + ("\n" if kept else "")
     _check_edit(path, new_text, [f.name for f in existing if f.name != name])
     _write_atomically(path, new_text)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from alerts.ledger import Ledger
+from alerts.messages import QUALIFIER_WORDS
 from worker.web.config import WebConfig
 from worker.web.server import WebThread, bind
 
@@ -51,7 +52,7 @@ def article(n: int, value: float, *, category: str = "troops", day: int | None =
     event = {
         "supplier": supplier, "recipient": recipient, "category": category,
         "quantity": {"value": value, "low": low if low is not None else value, "high": None, "qualifier": qualifier,
-                     "unit": UNITS.get(category, category), "text": f"{qualifier} {value:g}"},
+                     "unit": UNITS.get(category, category), "text": f"{QUALIFIER_WORDS.get(qualifier, '')}{value:g}"},
         "mode": mode, "since": None, "status": status, "attribution": attribution, "evidence": evidence,
         "span": [0, len(evidence)],
     }

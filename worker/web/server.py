@@ -8,6 +8,7 @@ own: a stop gives open requests ``GRACE_SECONDS`` and then closes them.
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 
@@ -55,7 +56,13 @@ def make_server(config: WebConfig) -> uvicorn.Server:
 
 
 def serve(config: WebConfig, sock: socket.socket) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn's own handlers, in the main thread)."""
+    """Serve until SIGINT/SIGTERM, then stop warmly and return (exit 0, as ``run`` does).
+
+    uvicorn handles the signal while it serves and raises it again once stopped,
+    for the handler that was there before: ours, which has nothing left to do.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     log.info("web_started", url=url_of(sock), auth="token" if config.token else "loopback only")
     make_server(config).run(sockets=[sock])
     log.info("web_stopped")

@@ -67,18 +67,18 @@ class MetricView:
     denials: tuple[Row, ...]
 
 
-def _change(entry: dict[str, Any], previous: float | None, metric: dict[str, str]) -> str:
+def _change(entry: dict[str, Any], previous: dict[str, Any] | None, metric: dict[str, str]) -> str:
     effect = entry.get("effect") or ""
-    if effect in ("increase", "decrease") and previous:
-        relative = (float(entry["value"]) - previous) / previous
-        return f"{messages.percent(relative)} (was {messages.phrase({'value': previous}, metric)})"
+    if effect in ("increase", "decrease") and previous and previous.get("value"):
+        relative = (float(entry["value"]) - float(previous["value"])) / float(previous["value"])
+        return f"{messages.percent(relative)} (was {messages.phrase(previous, metric)})"
     return EFFECT_WORDS.get(effect, effect)
 
 
 def history_rows(history: list[dict[str, Any]], metric: dict[str, str]) -> list[Row]:
     """Each report with what it did to the figure, oldest first."""
     rows = []
-    level: float | None = None
+    level: dict[str, Any] | None = None  # the report that was the current figure then
     for entry in history:
         effect = entry.get("effect") or ""
         rows.append(Row(
@@ -95,7 +95,7 @@ def history_rows(history: list[dict[str, Any]], metric: dict[str, str]) -> list[
             url=safe_url(entry.get("url")),
         ))
         if effect in ("first_report", "increase", "decrease") and entry.get("mode") != "additional":
-            level = float(entry["value"])
+            level = entry
     return rows
 
 
