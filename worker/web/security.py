@@ -15,7 +15,7 @@
   can make a browser send), carry the form field ``csrf`` matching its session.
   The check sits in front of every route, so a new form cannot forget it.
 * **Headers.** A Content-Security-Policy without ``'unsafe-inline'`` (scripts and
-  styles come from ``/static`` only), no framing, no referrer, no sniffing, and
+  styles come from ``/static`` only), no framing, no referrer to other sites, no sniffing, and
   ``Cache-Control: no-store`` on everything but static files.
 """
 
@@ -50,7 +50,7 @@ CONTENT_SECURITY_POLICY = (
 _HEADERS = {
     b"content-security-policy": CONTENT_SECURITY_POLICY.encode(),
     b"x-content-type-options": b"nosniff",
-    b"referrer-policy": b"no-referrer",
+    b"referrer-policy": b"same-origin",  # no referrer to article sites; "no-referrer" would make forms send "Origin: null"
     b"x-frame-options": b"DENY",
     b"cross-origin-opener-policy": b"same-origin",
 }
