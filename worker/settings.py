@@ -81,8 +81,8 @@ class Settings:
         web_port = 8650
         if env.get("TRANSFERWATCH_WEB_PORT"):
             raw = env["TRANSFERWATCH_WEB_PORT"]
-            if not raw.isdigit() or not 0 < int(raw) < 65536:
-                raise ConfigError(f"TRANSFERWATCH_WEB_PORT: {raw!r} is not a port number (1-65535)")
+            if not raw.isdigit() or not 0 <= int(raw) < 65536:
+                raise ConfigError(f"TRANSFERWATCH_WEB_PORT: {raw!r} is not a port number (1-65535, or 0 for any free port)")
             web_port = int(raw)
         web_token = env.get("TRANSFERWATCH_WEB_TOKEN") or None
         if web_token is not None and (web_token != web_token.strip() or any(not c.isprintable() for c in web_token)):

@@ -144,3 +144,4 @@ def test_subscriptions_page_lists_stats_and_dead_letters_and_removes(web, redis_
     removed = web.client.post("/subscriptions/alpha/remove", data={"csrf": token})
     assert removed.status_code == 303
     assert store.get("alpha") is None and "Removed subscription alpha." in web.client.get(removed.headers["location"]).text
+

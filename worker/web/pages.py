@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import structlog
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -30,6 +31,7 @@ from worker.web import views
 from worker.web.charts import safe_url
 from worker.web.security import CSRF_FIELD, session_cookie, token_matches
 
+log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
 
 ALERTS_SHOWN = 50
@@ -151,6 +153,11 @@ def _feeds_page(request: Request, *, error: str | None = None, form: dict[str, s
     }, status_code)
 
 
+def _unwritable(request: Request, exc: OSError) -> str:
+    log.error("feeds_file_not_written", file=str(request.app.state.config.feeds_path), error=str(exc))
+    return f"{request.app.state.config.feeds_path}: cannot write the feed list ({exc.strerror or exc})"
+
+
 @router.get("/feeds", response_class=HTMLResponse)
 def feeds_page(request: Request) -> HTMLResponse:
     return _feeds_page(request)
@@ -168,6 +175,8 @@ def feeds_add(request: Request, url: Annotated[str, Form()], name: Annotated[str
                         interval=int(interval) if interval else None)
     except ConfigError as exc:
         return _feeds_page(request, error=str(exc), form=form, status_code=400)
+    except OSError as exc:
+        return _feeds_page(request, error=_unwritable(request, exc), form=form, status_code=500)
     return _done("/feeds", "added", feed.name)
 
 
@@ -183,6 +192,8 @@ def feeds_edit(request: Request, name: str, action: str) -> Response:
             return _feeds_page(request, error=f"unknown action {action!r}", status_code=404)
     except ConfigError as exc:
         return _feeds_page(request, error=str(exc), status_code=400)
+    except OSError as exc:
+        return _feeds_page(request, error=_unwritable(request, exc), status_code=500)
     return _done("/feeds", {"remove": "removed", "enable": "enabled", "disable": "disabled"}[action], name)
 
 

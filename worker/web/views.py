@@ -75,35 +75,51 @@ def _change(entry: dict[str, Any], previous: dict[str, Any] | None, metric: dict
     return EFFECT_WORDS.get(effect, effect)
 
 
+def _row(entry: dict[str, Any], previous: dict[str, Any] | None, metric: dict[str, str]) -> Row:
+    return Row(
+        published=entry.get("published") or "undated",
+        figure=entry.get("text") or messages.phrase(entry, metric),
+        amount=messages.phrase(entry, metric) + (" more" if entry.get("mode") == "additional" else ""),
+        change=_change(entry, previous, metric),
+        effect=entry.get("effect") or "",
+        source=entry.get("source") or "",
+        claimant=entry.get("attribution") or "",
+        status=entry.get("status") or "",
+        evidence=entry.get("evidence") or "",
+        title=entry.get("title") or entry.get("url") or "(untitled)",
+        url=safe_url(entry.get("url")),
+    )
+
+
+def _becomes_current(entry: dict[str, Any]) -> bool:
+    return entry.get("effect") in ("first_report", "increase", "decrease") and entry.get("mode") != "additional"
+
+
 def history_rows(history: list[dict[str, Any]], metric: dict[str, str]) -> list[Row]:
     """Each report with what it did to the figure, oldest first."""
     rows = []
     level: dict[str, Any] | None = None  # the report that was the current figure then
     for entry in history:
-        effect = entry.get("effect") or ""
-        rows.append(Row(
-            published=entry.get("published") or "undated",
-            figure=entry.get("text") or messages.phrase(entry, metric),
-            amount=messages.phrase(entry, metric) + (" more" if entry.get("mode") == "additional" else ""),
-            change=_change(entry, level, metric),
-            effect=effect,
-            source=entry.get("source") or "",
-            claimant=entry.get("attribution") or "",
-            status=entry.get("status") or "",
-            evidence=entry.get("evidence") or "",
-            title=entry.get("title") or entry.get("url") or "(untitled)",
-            url=safe_url(entry.get("url")),
-        ))
-        if effect in ("first_report", "increase", "decrease") and entry.get("mode") != "additional":
+        rows.append(_row(entry, level, metric))
+        if _becomes_current(entry):
             level = entry
     return rows
 
 
+def last_change(history: list[dict[str, Any]], metric: dict[str, str]) -> Row | None:
+    """The newest report that changed the figure (a first report, an increase or decrease, an increment)."""
+    index = next((i for i in range(len(history) - 1, -1, -1) if history[i].get("effect") in CHANGE_EFFECTS), None)
+    if index is None:
+        return None
+    previous = next((e for e in reversed(history[:index]) if _becomes_current(e)), None)
+    return _row(history[index], previous, metric)
+
+
 def metric_view(item: dict[str, Any], *, detailed: bool) -> MetricView:
+    """A metric as a page shows it; the overview's (``detailed=False``) has a small chart and no history rows."""
     metric, current, history = item["metric"], item.get("current"), item.get("history") or []
     mid = item.get("id") or ":".join(metric[k] for k in ("supplier", "recipient", "category", "unit"))
-    rows = history_rows(history, metric)
-    changes = [r for r in rows if r.effect in CHANGE_EFFECTS]
+    rows = history_rows(history, metric) if detailed else []
     size = {"width": 900, "height": 300} if detailed else {"width": 360, "height": 130}
     return MetricView(
         id=mid,
@@ -113,12 +129,13 @@ def metric_view(item: dict[str, Any], *, detailed: bool) -> MetricView:
         category=metric.get("category", ""),
         current=(messages.phrase(current, metric) + messages.attribution_tail(current)) if current else None,
         current_status=(current or {}).get("status"),
-        last_change=changes[-1] if changes else None,
+        last_change=last_change(history, metric),
         sources=len(item.get("sources") or []),
         reports=len(history),
         chart=timeline(history, metric, detailed=detailed, **size),
         rows=tuple(rows),
-        denials=tuple(r for r in rows if r.status == "denied"),
+        denials=tuple(r for r in rows if r.status == "denied") if detailed else
+        tuple(_row(e, None, metric) for e in history if e.get("status") == "denied"),
     )
 
 
