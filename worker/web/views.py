@@ -66,6 +66,11 @@ class MetricView:
     rows: tuple[Row, ...]  # oldest first
     denials: tuple[Row, ...]
 
+    @property
+    def unit_shown(self) -> bool:
+        """'troops' in 'soldiers' says something; 'containers' in 'containers' does not."""
+        return self.unit not in self.category.split("_")
+
 
 def _change(entry: dict[str, Any], previous: dict[str, Any] | None, metric: dict[str, str]) -> str:
     effect = entry.get("effect") or ""
