@@ -210,3 +210,10 @@ def test_secrets_never_reach_the_logs(service_env, feeds_file):
     assert "web_started" in err
     for secret_text in (TOKEN, secret, "AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ", "a-wrong-guess-7781"):
         assert secret_text not in err
+
+
+def test_api_answers_set_no_cookie_and_pages_set_a_strict_one(web):
+    assert "set-cookie" not in web.client.get("/api/figures").headers
+    cookie = web.client.get("/").headers["set-cookie"]
+    assert cookie.startswith("tw_session=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "set-cookie" not in web.client.get("/alerts").headers  # the session is kept, not renewed

@@ -28,7 +28,7 @@ import secrets
 import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -201,7 +201,7 @@ class Guard:
             return
 
         new_cookie = None
-        if nonce is None and auth == "open":
+        if nonce is None and auth == "open" and not wants_json(path) and not path.startswith(PUBLIC_PREFIXES):
             nonce, new_cookie = self.sessions.new()  # a session for the CSRF token of this browser's forms
         state = scope.setdefault("state", {})
         state["session"] = nonce
@@ -253,8 +253,8 @@ class Guard:
             return f"cross-site request refused (Sec-Fetch-Site: {fetch_site})"
         origin = headers.get("origin")
         if origin is not None:
-            own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
-            if origin != own:
+            # host and port only: behind a TLS-terminating proxy the browser's scheme is not ours
+            if origin == "null" or urlsplit(origin).netloc.lower() != (headers.get("host") or "").lower():
                 return "cross-origin request refused (Origin does not match)"
         return None
 
