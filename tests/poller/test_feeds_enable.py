@@ -11,21 +11,9 @@ from worker.commands.feeds import feeds
 from worker.feeds import load_feeds, set_enabled
 from worker.settings import ConfigError
 
-TEXT = """\
-# Feeds we watch (header comment)
-feeds:
-  # Yonhap: South Korean wire
-  - name: yonhap-nk   # inline comment kept
-    url: https://en.yna.co.kr/RSS/northkorea.xml
-    interval: 300
+from .test_feeds_file import COMMENTED
 
-  # NK News
-  - name: nknews
-    url: https://www.nknews.org/feed/
-    enabled: false   # paused: paywall
-
-# trailing comment
-"""
+TEXT = COMMENTED.replace("    enabled: false\n", "    enabled: false   # paused: paywall\n")
 
 
 def test_disable_adds_the_key_under_the_entry_and_changes_nothing_else(tmp_path: Path) -> None:
