@@ -191,22 +191,23 @@ class Service:
             threading.Thread(target=poller.run, args=(self.stop_event,), name="poller", daemon=True),
             threading.Thread(target=dispatcher.run, args=(self.stop_event,), name="dispatch", daemon=True),
         ]
-        self.pool.start()
-        for thread in threads:
-            thread.start()
-        if self.settings.metrics_port:
-            from worker import metrics
-
-            metrics.serve(self.settings.metrics_port, self.connection, self.keys, self.settings.metrics_addr)
         web = None
-        if self.web_socket is not None:
+        if self.web_socket is not None:  # made before anything starts: a bad app fails the start, not a thread
             from worker.web.config import WebConfig
             from worker.web.server import WebThread
 
             url = self.settings.redis_url or self.embedded.url
             web = WebThread(WebConfig.from_settings(self.settings, url, self.feeds_path), self.web_socket)
-            web.start()
             threads.append(web.thread)
+        self.pool.start()
+        for thread in threads:
+            thread.start()
+        if web is not None:
+            log.info("web_started", url=web.url)
+        if self.settings.metrics_port:
+            from worker import metrics
+
+            metrics.serve(self.settings.metrics_port, self.connection, self.keys, self.settings.metrics_addr)
         log.info("service_started", feeds=str(self.feeds_path), workers=self.workers, prefix=self.settings.prefix,
                  redis=self.settings.redis_url_redacted or "embedded")
         try:

@@ -81,9 +81,6 @@ class WebThread:
         self.thread.start()
         log.info("web_started", url=self.url)
 
-    def is_alive(self) -> bool:
-        return self.thread.is_alive()
-
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=GRACE_SECONDS + 5)
