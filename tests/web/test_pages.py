@@ -145,3 +145,12 @@ def test_subscriptions_page_lists_stats_and_dead_letters_and_removes(web, redis_
     assert removed.status_code == 303
     assert store.get("alpha") is None and "Removed subscription alpha." in web.client.get(removed.headers["location"]).text
 
+
+
+def test_the_overview_names_the_latest_report_when_it_changed_nothing(web, ledger):
+    raise_alert(ledger, 0, 1000, title="First count")
+    ledger.apply(*article(1, 1000, title="A repeat <b>elsewhere</b>", source="Other Wire"))  # corroboration only
+    card = web.client.get("/").text
+    assert "Last change 2024-10-01: about 1,000 (first report)" in card
+    assert "Latest report 2024-10-02: about 1000," in card
+    assert "A repeat &lt;b&gt;elsewhere&lt;/b&gt;</a> — Other Wire" in card

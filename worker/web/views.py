@@ -60,6 +60,7 @@ class MetricView:
     current: str | None  # "about 12,000 — Yonhap, 2024-11-20"
     current_status: str | None
     last_change: Row | None
+    latest: Row | None  # the newest report, when it is not the last change (a repeat, a denial, ...)
     sources: int  # sources corroborating the current figure
     reports: int
     chart: Chart
@@ -125,6 +126,8 @@ def metric_view(item: dict[str, Any], *, detailed: bool) -> MetricView:
     metric, current, history = item["metric"], item.get("current"), item.get("history") or []
     mid = item.get("id") or ":".join(metric[k] for k in ("supplier", "recipient", "category", "unit"))
     rows = history_rows(history, metric) if detailed else []
+    changed_entry = next((e for e in reversed(history) if e.get("effect") in CHANGE_EFFECTS), None)
+    changed = last_change(history, metric)
     size = {"width": 900, "height": 300} if detailed else {"width": 360, "height": 130}
     return MetricView(
         id=mid,
@@ -134,7 +137,8 @@ def metric_view(item: dict[str, Any], *, detailed: bool) -> MetricView:
         category=metric.get("category", ""),
         current=(messages.phrase(current, metric) + messages.attribution_tail(current)) if current else None,
         current_status=(current or {}).get("status"),
-        last_change=last_change(history, metric),
+        last_change=changed,
+        latest=_row(history[-1], None, metric) if history and history[-1] is not changed_entry else None,
         sources=len(item.get("sources") or []),
         reports=len(history),
         chart=timeline(history, metric, detailed=detailed, **size),
