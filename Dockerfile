@@ -31,6 +31,7 @@ COPY feeds.yaml ./feeds.yaml
 
 USER transferwatch
 VOLUME ["/data"]
+EXPOSE 8650
 # Healthy when Redis answers and a poller, a worker and a dispatcher of this deployment have heartbeats
 # (`transferwatch health`; it reads the same REDIS_URL / TRANSFERWATCH_DATA_DIR as the service).
 HEALTHCHECK --interval=30s --timeout=15s --start-period=90s --retries=3 CMD ["transferwatch", "health"]

@@ -68,7 +68,7 @@ def test_every_exception_class_of_the_project_is_in_the_family():
 
 
 @pytest.mark.parametrize("name", ["ConfigError", "InputError", "SubscriptionError", "RedisUnavailable",
-                                  "FeedError", "ExtractionError", "LedgerError"])
+                                  "ListenError", "FeedError", "ExtractionError", "LedgerError"])
 def test_each_error_has_the_common_base(name):
     assert issubclass(getattr(errors, name), errors.TransferwatchError)
 

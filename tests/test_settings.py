@@ -21,11 +21,23 @@ def test_defaults():
         None, "transferwatch", "feeds.yaml", ".transferwatch", "info")
 
 
+def test_web_defaults_and_the_token_stays_out_of_the_repr():
+    s = Settings.from_env({})
+    assert (s.web_host, s.web_port, s.web_token) == ("127.0.0.1", 8650, None)
+    s = Settings.from_env({"TRANSFERWATCH_WEB_HOST": "0.0.0.0", "TRANSFERWATCH_WEB_PORT": "9000",
+                           "TRANSFERWATCH_WEB_TOKEN": "tok-3f9a1c"})
+    assert (s.web_host, s.web_port, s.web_token) == ("0.0.0.0", 9000, "tok-3f9a1c")
+    assert "tok-3f9a1c" not in repr(s)
+
+
 @pytest.mark.parametrize("env, variable", [
     ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
     ({"TRANSFERWATCH_PREFIX": "has space"}, "TRANSFERWATCH_PREFIX"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+    ({"TRANSFERWATCH_WEB_PORT": "80a"}, "TRANSFERWATCH_WEB_PORT"),
+    ({"TRANSFERWATCH_WEB_PORT": "70000"}, "TRANSFERWATCH_WEB_PORT"),
+    ({"TRANSFERWATCH_WEB_TOKEN": " padded "}, "TRANSFERWATCH_WEB_TOKEN"),
 ])
 def test_bad_values_name_the_variable(env, variable):
     with pytest.raises(ConfigError, match=variable):
@@ -44,12 +56,13 @@ def test_redact_url_masks_only_the_password():
 SECRET_URL = "rediss://admin:hunter2@cache:6380/0?ssl_cert_reqs=none"
 
 
-def test_repr_and_str_of_settings_never_show_the_redis_password():
-    settings = Settings.from_env({"REDIS_URL": SECRET_URL, "TRANSFERWATCH_PREFIX": "tw"})
+def test_repr_and_str_of_settings_never_show_the_redis_password_or_the_web_token():
+    settings = Settings.from_env({"REDIS_URL": SECRET_URL, "TRANSFERWATCH_PREFIX": "tw",
+                                  "TRANSFERWATCH_WEB_TOKEN": "t0ken-s3cret"})
     for shown in (repr(settings), str(settings), f"{settings}", f"{settings!r}", repr([settings])):
-        assert "hunter2" not in shown
+        assert "hunter2" not in shown and "t0ken-s3cret" not in shown
         assert "redis_url='rediss://admin:***@cache:6380/0?ssl_cert_reqs=none'" in shown and "prefix='tw'" in shown
-    assert settings.redis_url == SECRET_URL  # masked where shown, intact where used
+    assert (settings.redis_url, settings.web_token) == (SECRET_URL, "t0ken-s3cret")  # masked where shown, kept where used
 
 
 def test_the_worker_pool_never_shows_the_environment_it_passes_on(redis_client, keys):

@@ -5,6 +5,7 @@
     │   └── InputError          bad input a person gave (a ``--since``...), also a ``ValueError``
     │       └── SubscriptionError   a bad subscription (target, name, category, secret)
     ├── RedisUnavailable    Redis does not answer, or the embedded server does not start: exit 1
+    ├── ListenError         an address the service must listen on is taken or refused: exit 1
     ├── FeedError           a feed's response cannot be read (an unsupported encoding...)
     ├── ExtractionError     the extractor raised on an article; the original error is ``__cause__``
     └── LedgerError         the ledger could not record an article
@@ -35,6 +36,10 @@ class SubscriptionError(InputError):
 
 class RedisUnavailable(TransferwatchError):
     """Redis cannot be reached (after the retries allowed), or the embedded server did not start."""
+
+
+class ListenError(TransferwatchError):
+    """An address the service must listen on (the dashboard's) is taken or refused."""
 
 
 class FeedError(TransferwatchError, ValueError):
