@@ -11,7 +11,7 @@ from rq.serializers import JSONSerializer
 
 from worker.jobs import enqueue_article, make_queue
 from worker.service import queue_is_drained
-from worker.workers import ArticleWorker, release_stranded_jobs
+from worker.workers import ArticleWorker, recover_jobs_of, release_stranded_jobs
 
 
 def article(n: int = 1) -> dict:
@@ -94,3 +94,27 @@ def test_default_heartbeats_are_sent_at_most_once_a_second_but_explicit_ones_alw
     finally:
         worker.register_death()
         redis_client.delete(worker.key)
+
+
+def test_a_job_its_worker_died_on_before_starting_it_is_recovered_at_once(redis_client, keys):
+    """RQ registers a job's execution (worker name and all) a moment before it marks the job started; a
+    worker SIGKILLed in that moment left the job to wait minutes for RQ's registry entry to expire."""
+    from rq.executions import prepare_execution
+
+    queue = make_queue(redis_client, keys)
+    job = queued(queue, keys, article())
+    take_without_starting(redis_client, queue)
+    dead = ArticleWorker([queue], name="dead-1", connection=redis_client, serializer=JSONSerializer)
+    prepare_execution(dead, job)  # what the worker does next; then it is killed
+    registry = StartedJobRegistry(queue=queue)
+    assert registry.count == 1 and Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).worker_name in (
+        None, "")
+
+    assert recover_jobs_of(redis_client, keys, "somebody-else") == []
+    assert recover_jobs_of(redis_client, keys, "dead-1") == [job.id]
+    assert (queue.job_ids, registry.count) == ([job.id], 0)
+    assert redis_client.llen(IntermediateQueue.get_intermediate_queue_key(queue.key)) == 0
+
+    ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True)
+    assert Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).get_status() == "finished"
+    redis_client.delete(dead.key)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import redis
 import structlog
+from rq import Queue
+from rq.executions import Execution
 from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -33,6 +35,7 @@ log = structlog.get_logger(__name__)
 STOP_CHECK_SECONDS = 1  # how long one wait for a job lasts before the stop flag is looked at again
 HEARTBEAT_EVERY_SECONDS = 1.0  # worker TTL is minutes; more beats only cost round trips
 STRANDED_AFTER_SECONDS = 10.0  # a live worker registers the job it took within milliseconds
+_TERMINAL = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 
 class ArticleWorker(SimpleWorker):
@@ -78,23 +81,59 @@ class ArticleWorker(SimpleWorker):
 
 
 def recover_jobs_of(connection: redis.Redis, keys: Keys, worker_name: str) -> list[str]:
-    """Mark the jobs a dead worker was running as abandoned now, so RQ retries them; returns their ids."""
+    """Hand the jobs a dead worker had taken back to RQ now; returns their ids.
+
+    RQ records a job's execution, with the worker's name, in the started registry
+    a moment before it marks the job itself started. A started job goes down
+    RQ's abandoned-job path at once (retried while it has retries left, else
+    failed); a job the worker died on in that moment is put back on the queue
+    (RQ's own cleanup would only drop its registry entry, and the job would wait
+    minutes for the entry to expire).
+    """
     queue = make_queue(connection, keys)
     registry = StartedJobRegistry(queue=queue)
-    members = [m.decode() if isinstance(m, bytes) else str(m) for m in connection.zrange(registry.key, 0, -1)]
-    recovered = []
+    members = [_text(m) for m in connection.zrange(registry.key, 0, -1)]
+    recovered: list[str] = []
+    started = False
     for member in members:
         job_id = registry.parse_job_id(member)
         job = Job.fetch_many([job_id], connection=connection, serializer=JSONSerializer)[0]
-        if job is None or job.worker_name != worker_name or job.get_status(refresh=False) != JobStatus.STARTED:
+        owner = _text(connection.hget(Execution.from_composite_key(member, connection).key, "worker_name") or b"")
+        if job is None or worker_name not in (job.worker_name, owner):
             continue
-        connection.zadd(registry.key, {member: 1}, xx=True)  # expired long ago: cleanup() takes it
+        status = job.get_status(refresh=False)
+        if status == JobStatus.STARTED:
+            connection.zadd(registry.key, {member: 1}, xx=True)  # expired long ago: cleanup() takes it
+            started = True
+        elif status not in _TERMINAL:  # taken, never started
+            connection.zrem(registry.key, member)
+            _put_back(connection, queue, job_id)
+        else:
+            continue
         recovered.append(job_id)
     if recovered:
         CommitOrder(connection, keys).done(*recovered)  # retried later: later articles need not wait for it
-        registry.cleanup()
+        if started:
+            registry.cleanup()
         log.warning("jobs_recovered_from_dead_worker", worker=worker_name, jobs=recovered)
     return recovered
+
+
+def _put_back(connection: redis.Redis, queue: Queue, job_id: str) -> bool:
+    """Move a job a worker took (RQ's intermediate list) back to the front of its queue; False if it is gone."""
+    intermediate = IntermediateQueue(queue.key, connection)
+    with connection.pipeline() as pipe:
+        pipe.lrem(intermediate.key, 1, job_id)
+        pipe.delete(intermediate.get_first_seen_key(job_id))
+        pipe.execute()
+    if not connection.exists(Job.key_for(job_id)):
+        return False
+    queue.push_job_id(job_id, at_front=True)
+    return True
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def release_stranded_jobs(connection: redis.Redis, keys: Keys, older_than: float = STRANDED_AFTER_SECONDS) -> list[str]:
@@ -115,12 +154,7 @@ def release_stranded_jobs(connection: redis.Redis, keys: Keys, older_than: float
         first_seen = intermediate.get_first_seen(job_id)
         if first_seen is None or (time_now() - first_seen).total_seconds() < older_than:
             continue
-        with connection.pipeline() as pipe:
-            pipe.lrem(intermediate.key, 1, job_id)
-            pipe.delete(intermediate.get_first_seen_key(job_id))
-            pipe.execute()
-        if connection.exists(Job.key_for(job_id)):
-            queue.push_job_id(job_id, at_front=True)
+        if _put_back(connection, queue, job_id):
             released.append(job_id)
     if released:
         log.warning("stranded_jobs_released", jobs=released)
