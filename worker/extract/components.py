@@ -15,7 +15,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from worker.extract._patterns import Patterns, load_patterns
+from worker.extract.rules import Patterns, load_patterns
 from worker.extract.sentences import split_sentences
 
 MENTIONS = "tw_mentions"

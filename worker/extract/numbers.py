@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from worker.extract._patterns import NumberWords
+from worker.extract.rules import NumberWords
 from worker.extract._regex import trie_regex
 
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from worker.extract._patterns import Patterns
+from worker.extract.rules import Patterns
 from worker.extract._regex import trie_regex
 from worker.extract.sentences import split_sentences
 
@@ -103,33 +103,16 @@ class RelevanceFilter:
         after_gap: list[bool] = []
         k = 0
         prev_index = -2
-        start: int | None = None
         for n, (s, e) in enumerate(sentences):
             while k < len(item_pos) and item_pos[k] < s:
                 k += 1
             if k < len(item_pos) and item_pos[k] < e:
-                gap = n != prev_index + 1
-                if start is None or gap:
-                    named = [c for c, side in self.sides.items() if side.search_in(text, low, s, e)]
-                    if start is None and len(named) == 2:
-                        start = len(kept)
-                    elif len(named) == 1 and n > 0 and gap:
-                        # one party here, the other in the sentence before (which names no item):
-                        # "Russia has turned to North Korea. Pyongyang has also supplied missiles."
-                        ps, pe = sentences[n - 1]
-                        other = next(c for c in PARTIES if c != named[0])
-                        if self.sides[other].search_in(text, low, ps, pe):
-                            if start is None:
-                                start = len(kept)
-                            kept.append((ps, pe))
-                            after_gap.append(n - 1 != prev_index + 1)
-                            gap = False
                 kept.append((s, e))
-                after_gap.append(gap)
+                after_gap.append(n != prev_index + 1)
                 prev_index = n
-        if start is None:
+        if not kept:
             return None
-        return Plan(tuple(kept[start:]), (True,) + tuple(after_gap[start + 1:]))
+        return Plan(tuple(kept), tuple(after_gap))
 
     def _both(self, text: str, low: str, start: int, end: int) -> bool:
         return all(side.search_in(text, low, start, end) for side in self.sides.values())

@@ -8,6 +8,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from worker.categories import names as category_names
+
 
 class PatternError(ValueError):
     """A pattern file is malformed: names the file and the problem."""
@@ -56,11 +58,7 @@ class ActorRule:
         return cls(d["code"], d["kind"], tuple(_strings(where, d["phrases"])), bool(d.get("case_sensitive", False)))
 
 
-CATEGORIES = (
-    "troops", "workers", "artillery_shells", "containers", "ballistic_missiles", "air_defense",
-    "artillery_systems", "armored_vehicles", "aircraft", "drones", "oil", "economic_aid",
-    "technology", "weapons_other",
-)
+CATEGORIES = category_names()
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class ItemRule:
                    after)
 
 
-TRIGGER_TYPES = ("give", "receive", "motion", "presence", "use")
+TRIGGER_TYPES = ("give", "receive", "motion", "presence", "use", "request")
 
 
 @dataclass(frozen=True)
@@ -138,16 +136,24 @@ class NumberWords:
     vague_needs_item: tuple[str, ...]
     increment_after: tuple[str, ...]
     increment_before: tuple[str, ...]
-    not_after: tuple[str, ...]
     not_before: tuple[str, ...]
+    not_counts: dict[str, tuple[str, ...]]  # kind ("share", "measure", "time"...) -> words after a figure
+    rates: tuple[str, ...]  # "a year", "per month": a figure followed by one is a rate or a cap
     months: dict[str, int]
-    after_item_before: tuple[str, ...] = ()
-    after_item_end: tuple[str, ...] = ()
-    total_nouns: tuple[str, ...] = ()
-    earlier_before: tuple[str, ...] = ()
     named_starts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # date -> "the start of the war", ...
     durations: dict[str, int] = field(default_factory=dict)  # "months" -> 1, "years" -> 12
     suffixes: dict[str, int] = field(default_factory=dict)  # "1.5k": "k" -> 1000
+
+
+@dataclass(frozen=True)
+class AttachWords:
+    """How a figure finds its item (``attach.json``)."""
+
+    gap: frozenset[str]
+    links: tuple[tuple[str, ...], ...]
+    reach: int
+    total_nouns: frozenset[str]
+    earlier: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,7 @@ class Patterns:
     triggers: tuple[TriggerRule, ...]
     modifiers: tuple[ModifierRule, ...]
     numbers: NumberWords
+    attach: AttachWords
     speech: dict[str, Any] = field(default_factory=dict)
     pronouns: tuple[str, ...] = ()  # "of them" after a figure: the item of the sentence before
     references: tuple[str, ...] = ()  # "the number at" before a figure: the item of the sentence before
@@ -197,10 +204,9 @@ def _load_numbers() -> NumberWords:
     d = _read("numbers.json")
     where = "patterns/numbers.json"
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
-            "not_after", "not_before", "months"}
-    _check_keys(where, d, keys | {"description", "after_item_before", "after_item_end", "total_nouns",
-                                  "earlier_before", "named_starts", "durations", "suffixes"}, keys)
-    for k in ("words", "scales", "qualifiers", "vague", "months", "named_starts", "durations", "suffixes"):
+            "not_before", "not_counts", "rates", "months"}
+    _check_keys(where, d, keys | {"description", "named_starts", "durations", "suffixes"}, keys)
+    for k in ("words", "scales", "qualifiers", "vague", "months", "named_starts", "durations", "suffixes", "not_counts"):
         if not isinstance(d.get(k, {}), dict):
             raise PatternError(f"{where}: {k} must be an object")
     return NumberWords(
@@ -211,17 +217,31 @@ def _load_numbers() -> NumberWords:
         vague_needs_item=tuple(_strings(where, d["vague_needs_item"])),
         increment_after=tuple(_strings(where, d["increment_after"])),
         increment_before=tuple(_strings(where, d["increment_before"])),
-        not_after=tuple(s.lower() for s in _strings(where, d["not_after"])),
         not_before=tuple(s.lower() for s in _strings(where, d["not_before"])),
+        not_counts={k: tuple(s.lower() for s in _strings(f"{where}: not_counts.{k}", v))
+                    for k, v in d["not_counts"].items()},
+        rates=tuple(s.lower() for s in _strings(where, d["rates"])),
         months={k.lower(): int(v) for k, v in d["months"].items()},
-        after_item_before=tuple(s.lower() for s in _strings(where, d.get("after_item_before") or ["-"])),
-        after_item_end=tuple(s.lower() for s in _strings(where, d.get("after_item_end") or ["."])),
-        total_nouns=tuple(s.lower() for s in _strings(where, d.get("total_nouns") or ["total"])),
-        earlier_before=tuple(s.lower() for s in _strings(where, d.get("earlier_before") or [])),
         named_starts={k: tuple(s.lower() for s in _strings(f"{where}: named_starts", v))
                       for k, v in (d.get("named_starts") or {}).items()},
         durations={k.lower(): int(v) for k, v in (d.get("durations") or {}).items()},
         suffixes={k.lower(): int(v) for k, v in (d.get("suffixes") or {}).items()},
+    )
+
+
+def _load_attach() -> AttachWords:
+    d = _read("attach.json")
+    where = "patterns/attach.json"
+    keys = {"gap", "links", "reach", "total_nouns", "earlier"}
+    _check_keys(where, d, keys | {"description"}, keys)
+    if not isinstance(d["reach"], int) or d["reach"] < 1:
+        raise PatternError(f"{where}: reach must be a positive integer")
+    return AttachWords(
+        gap=frozenset(s.lower() for s in _strings(f"{where}: gap", d["gap"])),
+        links=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: links", d["links"])),
+        reach=d["reach"],
+        total_nouns=frozenset(s.lower() for s in _strings(f"{where}: total_nouns", d["total_nouns"])),
+        earlier=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: earlier", d["earlier"])),
     )
 
 
@@ -240,5 +260,5 @@ def load_patterns() -> Patterns:
     return Patterns(
         actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, references=references,
         triggers=_load_triggers(),
-        modifiers=_load_modifiers(), numbers=_load_numbers(), speech=_load_speech(),
+        modifiers=_load_modifiers(), numbers=_load_numbers(), attach=_load_attach(), speech=_load_speech(),
     )

@@ -1,0 +1,218 @@
+"""Step 3 of a sentence: each figure goes to the thing it counts.
+
+A figure counts the head noun of the phrase it opens, across the words that may stand between them
+("some 60 North Korean-made 240mm launchers", "67,300 barrels of refined petroleum", "3,000 more
+troops"); failing that, the item that a link word joins to a figure after it ("troops numbering
+11,000", "the contingent, estimated at 12,000", "the total number of its soldiers deployed there to
+about 14,000"); a figure that opens "of the 11,000 troops" is a part of that figure, not a figure of
+its own; one that follows "up from" is the earlier value of the figure before it. Money counts only
+economic aid ("$500 million in aid", "cash worth as much as $20 billion").
+
+The result is a list of :class:`Pair`: an item with the figure it carries (or none). Figures left
+over (a sentence with a transfer word but no item: "fewer than 40 appear to have been handed over")
+are returned apart, for the article-level step that reads them as the item of the sentence before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worker.extract.components import Mention
+from worker.extract.figures import Figure
+from worker.extract.rules import AttachWords
+from worker.extract.sentence import Sentence
+
+_ATTACHABLE = frozenset({"count", "one"})
+_MADE = ("-made", "-built", "-supplied", "-origin", "-designed", "-produced", "-manufactured", "-type", "-class")
+_UNIT_OF = frozenset({"of", "worth"})
+_STOP = frozenset({",", ";", ":", ".", "and", "or", "but", "to", "from", "in", "on", "at", "by", "for", "with", "that",
+                   "which", "who", "were", "was", "are", "is", "have", "has", "had", "been", "be", "will", "would",
+                   "could", "may", "might", "since", "than", "as", "into", "while"})
+_CURRENCY_WORDS = frozenset({"dollars", "dollar", "usd", "euros", "euro"})
+_MONEY_BACK = frozenset({"worth", "valued", "totalling", "totaling", "totalled", "totaled", "amounting", "of"})
+_MONEY_BACK_GAP = _MONEY_BACK | {"at", "to", "estimated", "reportedly", "put", "an", "some", ",", "-", "–", "—"}
+_MONEY_FORWARD_GAP = frozenset({"in", "of", "worth", "new", "additional", "direct", "extra", "further", "annual",
+                                "yearly"})
+_PRONOUN_SUBJECTS = frozenset({"it", "they", "pyongyang", "moscow"})
+_AUX = frozenset({"had", "has", "have", "already", "also", "reportedly"})
+
+
+@dataclass(slots=True)
+class Pair:
+    """An item and the figure that counts it (``None``: the item is named without a figure)."""
+
+    item: Mention
+    figure: Figure | None = None
+    earlier: bool = False  # the figure is an earlier value ("up from 200"; "on top of the 11,000 it sent")
+
+
+@dataclass(slots=True)
+class Attached:
+    pairs: list[Pair]
+    loose: list[Figure]  # counts that found no item in the sentence
+
+
+class Attacher:
+    def __init__(self, words: AttachWords, units: frozenset[str], vague_needs_item: frozenset[str]) -> None:
+        self.w = words
+        self.units = units
+        self.vague_needs_item = vague_needs_item
+        self.max_link = max((len(x) for x in words.links), default=1)
+        self.links = set(words.links)
+        self.earlier = words.earlier
+
+    def __call__(self, s: Sentence, items: list[Mention], figures: list[Figure]) -> Attached:
+        pairs = [Pair(it) for it in items]
+        by_start = {p.item.start: p for p in pairs}
+        actor_adj = {k for a in s.actors for k in range(a.start, a.end)}
+        loose: list[Figure] = []
+        extra: list[Pair] = []
+        parts = self._parts(s, figures)
+        for f in figures:
+            if f.kind == "money" or (f.kind == "count" and f.end < len(s.words) and s.words[f.end] in _CURRENCY_WORDS):
+                target = _money_target(s, pairs, f)
+                if target is not None and target.figure is None:
+                    target.figure = f
+                continue
+            if f.kind not in _ATTACHABLE or id(f) in parts:
+                continue
+            target = self._forward(s, f, by_start, actor_adj)
+            if target is not None:
+                if f.kind == "one" and target.item.start != f.end:
+                    continue
+                if target.figure is None:
+                    target.figure = f
+                else:
+                    extra.append(Pair(target.item, f))
+                continue
+            if f.kind == "one" or (f.q.vague and f.q.text.lower() in self.vague_needs_item):
+                continue
+            back = self._earlier(s, f, pairs)
+            if back is not None:
+                extra.append(Pair(back.item, f, earlier=True))
+                continue
+            target = self._backward(s, f, pairs)
+            if target is not None:
+                if target.figure is None:
+                    target.figure = f
+                else:
+                    extra.append(Pair(target.item, f))
+                continue
+            loose.append(f)
+        return Attached(pairs + extra, loose)
+
+    def _parts(self, s: Sentence, figures: list[Figure]) -> set[int]:
+        """"4,000 of the 11,000 troops": the first figure is a part of the second (ids of the parts)."""
+        out = set()
+        for a, b in zip(figures, figures[1:]):
+            between = s.words[a.end:b.start]
+            if between and between[0] == "of" and len(between) <= 3 and all(w in ("of", "the", "its", "their", "some", "about")
+                                                                               for w in between):
+                out.add(id(a))
+        return out
+
+    def _gap_ok(self, s: Sentence, k: int, actor_adj: set[int]) -> bool:
+        w = s.words[k]
+        if w in self.w.gap or w in self.units or k in actor_adj:
+            return True
+        if w.endswith(_MADE):
+            return True
+        has_digit = any(c.isdigit() for c in w)
+        if has_digit and any(c.isalpha() for c in w):
+            return True  # a calibre or a model: "152mm", "M1991"
+        if has_digit and k + 1 < len(s.words) and s.words[k + 1] in ("-", "mm"):
+            return True  # "240 mm", "122-mm"
+        return False
+
+    def _forward(self, s: Sentence, f: Figure, by_start: dict[int, Pair], actor_adj: set[int]) -> Pair | None:
+        """The item the figure opens: at most six modifier words between them."""
+        k = f.end
+        n = len(s.words)
+        while k < n and k - f.end <= 6:
+            if k in by_start:
+                return by_start[k]
+            if s.words[k] in _STOP and not (s.words[k] == "-" or k in actor_adj):
+                return None
+            if s.words[k] in _UNIT_OF and k > f.end and s.words[k - 1] in self.units:
+                k += 1  # "67,300 barrels of refined petroleum"
+                continue
+            if not self._gap_ok(s, k, actor_adj):
+                return None
+            k += 1
+        return None
+
+    def _earlier(self, s: Sentence, f: Figure, pairs: list[Pair]) -> Pair | None:
+        """"about 240 rocket launchers, up from some 200": the same item, as its figure stood before;
+        "on top of the roughly 11,000 it sent last autumn": what was sent before."""
+        w = s.words
+        earlier = any(tuple(w[max(0, f.start - len(e)):f.start]) == e for e in self.earlier) \
+            or (f.start >= 3 and any(tuple(w[f.start - len(e) - 1:f.start - 1]) == e for e in self.earlier))
+        sent_before = False
+        if not earlier and f.end + 1 < len(w) and w[f.end] in _PRONOUN_SUBJECTS:
+            k = f.end + 1
+            while k < len(w) and w[k] in _AUX:
+                k += 1
+            sent_before = any(tr.start == k and tr.label in ("give", "motion") for tr in s.triggers)
+        if not (earlier or sent_before):
+            return None
+        before = [p for p in pairs if p.item.end <= f.start and f.start - p.item.end <= 12
+                  and (sent_before or p.figure is not None)]
+        return max(before, key=lambda p: p.item.end) if before else None
+
+    def _backward(self, s: Sentence, f: Figure, pairs: list[Pair]) -> Pair | None:
+        """An item joined to a figure after it by a link word ("troops numbering 11,000", "the total
+        number of its soldiers deployed there to about 14,000")."""
+        w = s.words
+        link_end = f.start
+        if link_end > 0 and w[link_end - 1] in ('"', "'", "“", "‘"):
+            link_end -= 1  # 'at "over 9 million"'
+        link = None
+        for n in range(min(self.max_link, link_end), 0, -1):
+            if tuple(w[link_end - n:link_end]) in self.links:
+                link = link_end - n
+                break
+        if link is None:
+            return None
+        # what follows the figure must end its phrase: not another noun it might count
+        after = w[f.end] if f.end < len(w) else "."
+        if after.isalpha() and after not in _STOP and after not in self.units and after not in ("in", "so", "this", "last"):
+            return None
+        reach = max(0, link - self.w.reach)
+        best = None
+        for p in pairs:
+            if reach <= p.item.start and p.item.end <= link:
+                between = w[p.item.end:link]
+                if any(x in (";", ":") for x in between) or ("," in between and link - p.item.end > 6):
+                    continue
+                if best is None or p.item.end > best.item.end:
+                    best = p
+        if best is not None:
+            return best
+        return None
+
+    def total_noun_before(self, s: Sentence, f: Figure) -> bool:
+        """Is the figure the value of a total noun ('the number at', 'bringing the total to')?"""
+        w = s.words
+        lo = max(0, f.start - self.w.reach - 2)
+        return any(x in self.w.total_nouns for x in w[lo:f.start]) and f.start > 0 and w[f.start - 1] in ("at", "to", "of")
+
+
+def _money_target(s: Sentence, pairs: list[Pair], f: Figure) -> Pair | None:
+    """The economic aid an amount of money counts: named just before it and joined by 'worth', 'valued
+    at', 'totalling', 'of' ('cash worth as much as $20 billion'), or just after it and joined by 'in',
+    'of', 'worth of' ('$500 million in aid', '$1 billion worth of food')."""
+    w = s.words
+    best = None
+    for p in pairs:
+        it = p.item
+        if it.label != "economic_aid":
+            continue
+        if it.end <= f.start and f.start - it.end <= 6:
+            gap = w[it.end:f.start]
+            if gap and all(x in _MONEY_BACK_GAP for x in gap) and not _MONEY_BACK.isdisjoint(gap):
+                best = p
+        elif it.start >= f.end and it.start - f.end <= 4:
+            gap = w[f.end:it.start]
+            if gap and all(x in _MONEY_FORWARD_GAP or x in _CURRENCY_WORDS for x in gap) and ("in" in gap or "of" in gap):
+                return p
+    return best

@@ -1,0 +1,97 @@
+"""Step 1 of a sentence: its figures, each placed on its words and told apart from numbers that
+count nothing that moves.
+
+``NumberParser`` (numbers.py) finds every figure as written ("over 13,000", "11,000 to 12,000",
+"thousands of", "$20 billion"); here each one gets its word span and a ``kind``: ``count`` for an
+amount of something, else what else it is (a year, a date, a calibre or length, a model number, a
+share, a rate, a duration, an age, money, a count of something that is not moved). Only counts can
+become an event's quantity; money counts economic aid only (see attach.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worker.extract.numbers import NumberParser, Quantity
+from worker.extract.rules import NumberWords
+from worker.extract.sentence import Sentence
+
+_DIGITS = frozenset("0123456789")
+
+
+@dataclass(slots=True)
+class Figure:
+    """A figure in a sentence: what the number says, where it stands (words [start, end)), what it is."""
+
+    q: Quantity
+    start: int
+    end: int
+    kind: str = "count"
+
+    @property
+    def count(self) -> bool:
+        return self.kind == "count"
+
+
+class FigureReader:
+    """Finds a sentence's figures and tells what each one is. Built once from ``numbers.json``."""
+
+    def __init__(self, words: NumberWords) -> None:
+        self.parser = NumberParser(words)
+        self.months = set(words.months)
+        self.not_before = {w: "not_count" for w in words.not_before}
+        self.after: dict[str, str] = {}
+        for kind, phrases in words.not_counts.items():
+            for p in phrases:
+                self.after[p.lower()] = kind
+        self.max_after = max((len(p.split()) for p in self.after), default=1)
+        self.rates = tuple(tuple(p.split()) for p in words.rates)
+
+    def __call__(self, s: Sentence) -> list[Figure]:
+        out: list[Figure] = []
+        for q in self.parser.find(s.text):
+            start = s.token_at(q.start)
+            end = max(start + 1, s.token_after(q.end))
+            out.append(Figure(q, start, end, self.kind(s, q, start, end)))
+        return out
+
+    def kind(self, s: Sentence, q: Quantity, start: int, end: int) -> str:
+        """``count``, or what else the figure is."""
+        if q.money:
+            return "money"
+        words = s.words
+        text = q.text
+        after = words[end] if end < len(words) else ""
+        before = words[start - 1] if start > 0 else ""
+        if q.qualifier == "exact" and q.value is not None and 1900 <= q.value <= 2100 and text.isdigit():
+            return "year"
+        if after in self.months or (before.rstrip(".") in self.months and q.value is not None and q.value <= 31
+                                    and not q.vague):
+            return "date"  # "13 October", "Oct. 13"
+        if before in self.not_before:
+            return "label"  # "Resolution 2397", "No. 1"
+        if after in ("-", "–") and end + 1 < len(words):
+            unit = self.after.get(words[end + 1])
+            if unit is not None:
+                return unit  # "152-mm", "500-kilogram"
+        for n in range(min(self.max_after, len(words) - end), 0, -1):
+            kind = self.after.get(" ".join(words[end:end + n]))
+            if kind is not None:
+                return kind
+        if self._rate(words, end):
+            return "rate"  # "500,000 barrels a year"
+        if text.lower() in ("one", "a", "an") and after in ("of", "that", "which", "who", ",", "."):
+            return "pronoun"  # "one of the launchers", "at least one was fired"
+        if not (_DIGITS & set(text)) and q.value == 1 and not q.vague:
+            return "one"  # "a launcher": an item in the singular, read as a count only beside its item
+        return "count"
+
+    def _rate(self, words: list[str], end: int) -> bool:
+        """A per-period figure: "500,000 barrels a year", "6,000 shells a month", "3,000 per day"."""
+        for k in range(end, min(end + 4, len(words))):
+            for r in self.rates:
+                if tuple(words[k:k + len(r)]) == r:
+                    return True
+            if words[k] in (",", ";", "and", "or", "to", "from", "since", "in"):
+                return False
+        return False

@@ -1,0 +1,316 @@
+"""From one article's sentences to its transfer events: a list of small steps, sentence by sentence.
+
+Per sentence (``Sentence``: its words and rule matches), the steps pass one explicit state along,
+a list of :class:`Candidate` (an item, the figure that counts it, and what has been read about it):
+
+1. ``figures``     the sentence's figures and what kind of number each is      (figures.py)
+2. ``items``       the things named that can move                              (items.py)
+3. ``attach``      each count goes to the item it counts                       (attach.py)
+4. ``candidates``  one candidate per item, with its transfer word and clause
+5. ``scopes``      the ConText modifiers that reach it: status, mode, filters  (modifiers.py)
+6. ``filters``     casualties, hypotheticals, weak items without a figure, ... dropped
+7. ``evidence``    a transfer word, a presence, or an origin beside the other party; else dropped
+8. ``direction``   which way it moves, from cues or the category's prior       (direction.py)
+9. ``qualify``     status, mode, since, attribution
+10. ``dedupe``     one event per item and figure                               (dedupe.py)
+
+What carries from sentence to sentence (the article's parties, its last events, its sources) is an
+:class:`ArticleState`, passed explicitly. Nothing here catches exceptions: a bug fails the article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from worker.categories import Category, categories
+from worker.extract.attach import Attacher, Pair
+from worker.extract.attribution import Attribution, AttributionFinder, resolve
+from worker.extract.components import Mention
+from worker.extract.dates import DateFinder, DateMention
+from worker.extract.dedupe import dedupe
+from worker.extract.direction import OTHER, Direction, clues, decide, on_item
+from worker.extract.figures import FigureReader
+from worker.extract.items import ItemFinder
+from worker.extract.modifiers import categories as scopes_of
+from worker.extract.modifiers import status_of
+from worker.extract.rules import Patterns
+from worker.extract.sentence import PARTY_SET, Sentence
+
+_DROP_SCOPES = frozenset({"CASUALTY", "HYPOTHETICAL"})
+_TRIGGER_BEFORE, _TRIGGER_AFTER = 16, 10  # how far a transfer word reaches an item, in words
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One item of a sentence on its way to becoming an event."""
+
+    pair: Pair
+    category: str
+    start: int  # words of the item and its figure
+    end: int
+    clause: tuple[int, int]
+    trigger: Mention | None = None
+    scopes: set[str] = field(default_factory=set)
+    direction: Direction | None = None
+    reciprocal: bool = False  # what comes back for the sentence's main transfer ("in exchange for oil")
+
+    @property
+    def figure(self):
+        return self.pair.figure
+
+
+@dataclass
+class ArticleState:
+    """What one sentence leaves for the next."""
+
+    published: date | None
+    month: str | None = None
+    people: str = "troops"  # the kind of people the article has moved last
+    previous: list[dict] = field(default_factory=list)  # the events of the sentence before
+    sources: list[str] = field(default_factory=list)
+    parties: set[str] = field(default_factory=set)  # parties named so far
+
+    def __post_init__(self) -> None:
+        if self.published is not None:
+            self.month = f"{self.published.year:04d}-{self.published.month:02d}"
+
+
+class Pipeline:
+    """Built once from the rule data; ``__call__`` reads one article."""
+
+    def __init__(self, patterns: Patterns) -> None:
+        self.patterns = patterns
+        self.categories: dict[str, Category] = categories()
+        self.read_figures = FigureReader(patterns.numbers)
+        self.find_items = ItemFinder(patterns)
+        self.attach = Attacher(patterns.attach, frozenset(u.lower() for u in patterns.units),
+                               frozenset(v.lower() for v in patterns.numbers.vague_needs_item))
+        self.dates = DateFinder(patterns.numbers.months, patterns.numbers.named_starts, patterns.numbers.durations,
+                                patterns.numbers.words)
+        self.attributions = AttributionFinder(patterns.speech)
+
+    def __call__(self, sentences: Iterable[Sentence], published: date | None) -> list[dict]:
+        state = ArticleState(published)
+        events: list[dict] = []
+        for s in sentences:
+            if s.after_gap:
+                state.previous = []
+            found = self.sentence(s, state)
+            events.extend(found)
+            state.previous = found
+            state.parties |= s.parties()
+            for ev in found:
+                if ev["category"] in ("troops", "workers"):
+                    state.people = ev["category"]
+        return events
+
+    # -- one sentence ---------------------------------------------------------------------------
+    def sentence(self, s: Sentence, state: ArticleState) -> list[dict]:
+        if s.question():
+            return []  # "How many troops are in Russia?" asserts nothing
+        previous_category = state.previous[-1]["category"] if state.previous else None
+        items = self.find_items(s, state.people, previous_category)
+        if not items:
+            return []
+        figures = self.read_figures(s)
+        attached = self.attach(s, items, figures)
+        attributions = self.attributions.find(s.text)
+        self._drop_reporters(s, attributions)
+        cands = self.candidates(s, attached.pairs)
+        cands = self.scopes(s, cands)
+        cands = [c for c in cands if self.keep(s, c)]
+        cands = [c for c in cands if self.evidence(s, c, state)]
+        cands = self.direct(s, cands, state)
+        if not cands:
+            return []
+        source = self._source(s, attributions, state.sources)
+        dates = self.dates.find(s.text, state.published)
+        return dedupe([self.event(s, c, cands, dates, source) for c in cands])
+
+    def _drop_reporters(self, s: Sentence, attributions: list[Attribution]) -> None:
+        """Countries named in a reporting clause (", a Moscow official said", "according to Russian
+        media") are who speaks, not a party to the transfer."""
+        if not attributions:
+            return
+        end = len(s.text.rstrip(" .\"'”’"))
+        kept = []
+        for a in s.actors:
+            inside = next((x for x in attributions if x.start <= a.cstart and a.cend <= x.end), None)
+            if inside is not None and (a.label not in PARTY_SET or a.info == "adj" or end - inside.end < 40
+                                       and not (inside.start == 0 and a.info == "name")):
+                continue
+            kept.append(a)
+        s.mentions["actor"] = kept
+
+    def candidates(self, s: Sentence, pairs: list[Pair]) -> list[Candidate]:
+        bounds = _clause_bounds(s)
+        out = []
+        for p in pairs:
+            start, end = p.item.start, p.item.end
+            if p.figure is not None:
+                start, end = min(start, p.figure.start), max(end, p.figure.end)
+            clause = _clause_of(bounds, p.item.start, len(s.words))
+            c = Candidate(p, p.item.label, start, end, clause)
+            c.trigger = _trigger(s, c)
+            out.append(c)
+        return out
+
+    def scopes(self, s: Sentence, cands: list[Candidate]) -> list[Candidate]:
+        mods = _longest([m for m in s.modifiers if m.label != "TERMINATE"])
+        terminators = [m.start for m in s.modifiers if m.label == "TERMINATE"]
+        for c in cands:
+            c.scopes = scopes_of(mods, c.start, c.end, terminators, s.words, 0)
+            c.reciprocal = "RECIPROCAL" in c.scopes
+        return cands
+
+    def keep(self, s: Sentence, c: Candidate) -> bool:
+        """Drop what is no transfer whatever its words: losses, hypotheticals, a weak item without a figure."""
+        if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and "HYPOTHETICAL" not in c.scopes):
+            return False
+        rule = c.pair.item.info
+        if getattr(rule, "weak", False) and c.figure is None:
+            return False
+        return True
+
+    def evidence(self, s: Sentence, c: Candidate, state: ArticleState) -> bool:
+        """Is the item said to move? A transfer word reaching it, or an item marked with one party's name
+        beside the other party; and the two parties known in the sentence or the article."""
+        parties = s.parties()
+        if not parties and not state.previous:
+            return False
+        if c.trigger is not None:
+            return True
+        if c.reciprocal:
+            return True
+        origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, c.start, c.end)}
+        return bool(origin) and bool(parties - origin)
+
+    def direct(self, s: Sentence, cands: list[Candidate], state: ArticleState) -> list[Candidate]:
+        main: Direction | None = None
+        out = []
+        for c in sorted(cands, key=lambda c: c.reciprocal):
+            if c.reciprocal and main is not None:
+                c.direction = Direction(main.recipient, main.supplier, "cue")
+            else:
+                found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
+                c.direction = decide(found, self.categories[c.category], state.month)
+                if c.direction is None:
+                    continue
+                if self._own(s, c, found):
+                    continue
+                if main is None:
+                    main = c.direction
+            out.append(c)
+        out.sort(key=lambda c: c.start)
+        return out
+
+    @staticmethod
+    def _own(s: Sentence, c: Candidate, found) -> bool:
+        """An item whose origin is the party it would go to is that party's own ("Russian troops"):
+        no transfer unless the sentence sends it on (a recipient cue)."""
+        origin = [x for x in found if x.kind == "origin" and x.party in PARTY_SET]
+        if not origin or c.direction is None or c.direction.basis == "cue":
+            return False
+        return any(x.party == c.direction.recipient for x in origin)
+
+    def event(self, s: Sentence, c: Candidate, cands: list[Candidate], dates: list[DateMention],
+              source: str | None) -> dict:
+        status = status_of(c.scopes)
+        f = c.figure
+        q = f.q if f is not None else None
+        mode = "unspecified"
+        if (q is not None and q.increment) or ("INCREMENT" in c.scopes and not (q is not None and q.total)):
+            mode = "additional"
+        elif "PERIOD" not in c.scopes and (c.trigger is None or c.trigger.label != "use"):
+            if (q is not None and q.total) or "TOTAL" in c.scopes or any(d.kind == "since" for d in dates):
+                mode = "total"
+            elif q is not None and status != "planned" and not q.vague:
+                mode = "total"
+        since = None
+        if mode == "total":
+            found = [d for d in dates if d.kind == "since"] or [d for d in dates if d.kind == "period"]
+            if found:
+                at = s.offsets[c.pair.item.start]
+                since = min(found, key=lambda d: min(abs(d.start - at), abs(d.end - at))).value
+        unit = getattr(c.pair.item.info, "unit", None)
+        if q is not None:
+            unit = "dollars" if q.money else (s.text[c.pair.item.cstart:c.pair.item.cend] or unit)
+        assert c.direction is not None
+        return {
+            "supplier": c.direction.supplier,
+            "recipient": c.direction.recipient,
+            "category": c.category,
+            "quantity": q.as_json(unit) if q is not None else None,
+            "mode": mode,
+            "since": since,
+            "status": status,
+            "attribution": source,
+            "basis": c.direction.basis,
+            "evidence": s.text,
+            "span": [s.start, s.end],
+        }
+
+    def _source(self, s: Sentence, attributions: list[Attribution], seen: list[str]) -> str | None:
+        src = None
+        length = len(s.text.rstrip(" .\"'”’"))
+        closing = [a for a in attributions if a.source and a.start > 0 and length - a.end <= 3]
+        if closing and any(a.start == 0 for a in attributions):
+            attributions = closing  # "Washington estimates that ..., a spokesman said": the closing clause speaks
+        for a in sorted(attributions, key=lambda a: a.start):
+            if a.source:
+                src = a.source
+                if a.start == 0:
+                    break
+        src = resolve(src, seen)
+        if src and src != "<pronoun>":
+            seen.append(src)
+        return src
+
+
+def _clause_bounds(s: Sentence) -> list[int]:
+    out = {m.start for m in s.modifiers if m.label == "TERMINATE"}
+    out.update(i for i, w in enumerate(s.words) if w == ";")
+    return sorted(out)
+
+
+def _clause_of(bounds: list[int], i: int, n: int) -> tuple[int, int]:
+    lo = max((b for b in bounds if b <= i), default=0)
+    hi = min((b for b in bounds if b > i), default=n)
+    return lo, hi
+
+
+def _trigger(s: Sentence, c: Candidate) -> Mention | None:
+    """The transfer word that reaches the item: the nearest in its clause (before it preferred)."""
+    best, best_d = None, 1e9
+    item = c.pair.item
+    for tr in s.triggers:
+        if c.category in tr.info.not_for:  # type: ignore[union-attr]
+            continue
+        if item.start <= tr.start < item.end or (c.figure is not None and c.figure.start <= tr.start < c.figure.end):
+            continue
+        if tr.end <= c.start:
+            d = c.start - tr.end
+            if d > _TRIGGER_BEFORE:
+                continue
+        elif tr.start >= c.end:
+            d = (tr.start - c.end) * 1.3
+            if tr.start - c.end > _TRIGGER_AFTER:
+                continue
+        else:
+            d = 0
+        if not (c.clause[0] <= tr.start < c.clause[1]):
+            d += 20
+        if d < best_d:
+            best, best_d = tr, d
+    return best
+
+
+def _longest(mods: list[Mention]) -> list[Mention]:
+    """Of two rules on the same words the longer reads them ('would not rule out': the 'not' denies nothing)."""
+    return [x for x in mods if not any(o is not x and o.start <= x.start and x.end <= o.end
+                                       and o.end - o.start > x.end - x.start for o in mods)]
+
+
+__all__ = ["ArticleState", "Candidate", "OTHER", "Pipeline"]
