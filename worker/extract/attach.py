@@ -27,7 +27,12 @@ _MADE = ("-made", "-built", "-supplied", "-origin", "-designed", "-produced", "-
 _UNIT_OF = frozenset({"of", "worth"})
 _STOP = frozenset({",", ";", ":", ".", "and", "or", "but", "to", "from", "in", "on", "at", "by", "for", "with", "that",
                    "which", "who", "were", "was", "are", "is", "have", "has", "had", "been", "be", "will", "would",
-                   "could", "may", "might", "since", "than", "as", "into", "while"})
+                   "could", "may", "might", "since", "than", "as", "into", "while", "a", "an", "this", "these",
+                   "those", "it", "they", "he", "she", "we", "not", "no", "if", "when", "per", "each", "every", "over",
+                   "about", "after", "before", "during", "under", "through", "via", "against", "between", "among",
+                   "did", "do", "does", "can", "should", "shall", "must", "?", "!", "(", ")"})
+_FORWARD_GAP = 4  # words that may stand between a figure and its item
+_OF_WHOM = frozenset({"them", "whom", "which", "those"})
 _CURRENCY_WORDS = frozenset({"dollars", "dollar", "usd", "euros", "euro"})
 _MONEY_BACK = frozenset({"worth", "valued", "totalling", "totaling", "totalled", "totaled", "amounting", "of"})
 _MONEY_BACK_GAP = _MONEY_BACK | {"at", "to", "estimated", "reportedly", "put", "an", "some", ",", "-", "–", "—"}
@@ -74,9 +79,11 @@ class Attacher:
                 if target is not None and target.figure is None:
                     target.figure = f
                 continue
-            if f.kind not in _ATTACHABLE or id(f) in parts:
+            if f.kind not in _ATTACHABLE:
                 continue
             target = self._forward(s, f, by_start, actor_adj)
+            if target is not None and target.item.end < len(s.words) and s.words[target.item.end] in self.w.not_heads:
+                continue  # "10 weapons shipments": the figure counts the shipments
             if target is not None:
                 if f.kind == "one" and target.item.start != f.end:
                     continue
@@ -86,6 +93,16 @@ class Attacher:
                     extra.append(Pair(target.item, f))
                 continue
             if f.kind == "one" or (f.q.vague and f.q.text.lower() in self.vague_needs_item):
+                continue
+            if id(f) in parts:
+                nxt = next((g for g in figures if g.start > f.start), None)
+                target = self._forward(s, nxt, by_start, actor_adj) if nxt is not None else None
+                if target is not None:  # "about 8,000 of a total of 10,000 soldiers": a part of them
+                    extra.append(Pair(target.item, f))
+                    continue
+            of_whom = self._of_whom(s, f, pairs)
+            if of_whom is not None:  # "12,000 soldiers, about 10,000 of whom are in Kursk"
+                extra.append(Pair(of_whom.item, f))
                 continue
             back = self._earlier(s, f, pairs)
             if back is not None:
@@ -111,35 +128,43 @@ class Attacher:
                 out.add(id(a))
         return out
 
-    def _gap_ok(self, s: Sentence, k: int, actor_adj: set[int]) -> bool:
-        w = s.words[k]
-        if w in self.w.gap or w in self.units or k in actor_adj:
-            return True
-        if w.endswith(_MADE):
-            return True
-        has_digit = any(c.isdigit() for c in w)
-        if has_digit and any(c.isalpha() for c in w):
-            return True  # a calibre or a model: "152mm", "M1991"
-        if has_digit and k + 1 < len(s.words) and s.words[k + 1] in ("-", "mm"):
-            return True  # "240 mm", "122-mm"
-        return False
-
     def _forward(self, s: Sentence, f: Figure, by_start: dict[int, Pair], actor_adj: set[int]) -> Pair | None:
-        """The item the figure opens: at most six modifier words between them."""
+        """The item the figure opens: at most four modifier words between them ("some 60 North
+        Korean-made 240mm launchers", "67,300 barrels of refined petroleum", "nine million artillery
+        and rocket rounds")."""
         k = f.end
-        n = len(s.words)
-        while k < n and k - f.end <= 6:
+        w = s.words
+        n = len(w)
+        gap = 0
+        while k < n and gap <= _FORWARD_GAP:
             if k in by_start:
                 return by_start[k]
-            if s.words[k] in _STOP and not (s.words[k] == "-" or k in actor_adj):
-                return None
-            if s.words[k] in _UNIT_OF and k > f.end and s.words[k - 1] in self.units:
-                k += 1  # "67,300 barrels of refined petroleum"
+            x = w[k]
+            if x in self.units and k + 1 < n and w[k + 1] in _UNIT_OF:
+                k += 2  # "67,300 barrels of refined petroleum", "$1 billion worth of food"
                 continue
-            if not self._gap_ok(s, k, actor_adj):
+            if x in ("and", "or") and k > f.end and k + 1 < n and w[k + 1] not in _STOP \
+                    and any(j in by_start for j in range(k + 1, min(n, k + 3))):
+                k += 1  # "nine million artillery and rocket rounds": two words on one head
+                continue
+            if (x in _STOP and x != "-" and k not in actor_adj) or x[:1].isdigit() and not _calibre(w, k):
                 return None
             k += 1
+            gap += 1
         return None
+
+    def _of_whom(self, s: Sentence, f: Figure, pairs: list[Pair]) -> Pair | None:
+        """"about 10,000 of whom", "10,000 of them", "3,000 more" (no noun): the item named before it
+        in the sentence (of the sentence before: see the pipeline)."""
+        w = s.words
+        follows = tuple(w[f.end:f.end + 2])
+        if not (follows[:1] == ("of",) and follows[1:] and follows[1] in _OF_WHOM) and not f.q.increment:
+            return None
+        if f.q.increment and not follows[:1] == ("of",) and f.end < len(w) and w[f.end].isalpha() \
+                and w[f.end] not in _STOP and w[f.end] not in ("more", "additional", "extra"):
+            return None
+        before = [p for p in pairs if p.item.end <= f.start]
+        return max(before, key=lambda p: p.item.end) if before else None
 
     def _earlier(self, s: Sentence, f: Figure, pairs: list[Pair]) -> Pair | None:
         """"about 240 rocket launchers, up from some 200": the same item, as its figure stood before;
@@ -195,6 +220,14 @@ class Attacher:
         w = s.words
         lo = max(0, f.start - self.w.reach - 2)
         return any(x in self.w.total_nouns for x in w[lo:f.start]) and f.start > 0 and w[f.start - 1] in ("at", "to", "of")
+
+
+def _calibre(w: list[str], k: int) -> bool:
+    """A calibre or a model number between a figure and its item: "152mm", "240 mm", "122-mm", "M1991"."""
+    x = w[k]
+    if any(c.isalpha() for c in x):
+        return True
+    return k + 1 < len(w) and w[k + 1] in ("mm", "-", "millimeter", "millimetre", "mm.")
 
 
 def _money_target(s: Sentence, pairs: list[Pair], f: Figure) -> Pair | None:

@@ -42,6 +42,8 @@ _ITEM_NP = frozenset({"more", "additional", "other", "new", "heavy", "military",
 _POSSESSIVE = frozenset({"'s", "’s", "'"})
 _RECEIVING = frozenset({"receive", "use", "request"})
 _PEOPLE = frozenset({"troops", "workers"})
+_REACH = 12  # words between a party and the item or its transfer word, at most
+_VERBISH = frozenset({"sustain", "support", "help", "fight", "use", "the", "a", "an", "its", "their", "be", "back"})
 
 
 @dataclass(slots=True)
@@ -65,6 +67,8 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
     out: list[Clue] = []
     w = s.words
     lo, hi = clause
+    anchors = (start, end) if trigger is None else (min(start, trigger.start), max(end, trigger.end))
+    subject = _subject(s, trigger, lo) if trigger is not None else None
     for a in s.actors:
         if not (lo <= a.start < hi):
             continue
@@ -72,20 +76,45 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
         if on_item(s, a, start, end):
             out.append(Clue(code, SUPPLIER, 3.0, "origin"))
             continue
+        far = max(anchors[0] - a.end, a.start - anchors[1], 0)
+        if far > _REACH:
+            continue
         prep = _preposition(w, a.start)
-        if prep in _TO:
+        if trigger is not None and trigger.label in _RECEIVING and a.start - trigger.end <= 2 \
+                and w[trigger.end - 1] in ("to", "on", "at"):
+            # "Moscow turned to Pyongyang for weapons", "relies on North Korea": who is turned to supplies
+            out.append(Clue(code, SUPPLIER, 4.0, "position"))
+        elif prep in _TO:
             out.append(Clue(code, RECIPIENT, 1.0 if prep == "for" else 4.0, "preposition"))
         elif prep in _FROM or (prep == "out" and a.start >= 2 and w[a.start - 1] == "of"):
             out.append(Clue(code, SUPPLIER, 4.0, "preposition"))
         elif prep == "by" and trigger is not None and trigger.end <= a.start and passive(w, trigger.start):
             role = RECIPIENT if trigger.label in _RECEIVING else SUPPLIER
             out.append(Clue(code, role, 3.0, "preposition"))
-        elif prep in _IN and (item.label in _PEOPLE or (trigger is not None and trigger.label == "presence")) \
-                and a.start > start:
+        elif prep in _IN and a.start > start and (item.label in _PEOPLE or (
+                trigger is not None and (trigger.label == "presence" or (trigger.label in ("give", "motion")
+                                                                        and a.start > trigger.end)))):
             out.append(Clue(code, RECIPIENT, 2.0, "preposition"))
-        elif prep is None and trigger is not None and a.info == "name" and not _possessive_of_other(s, a, start):
+        elif trigger is not None and (a is subject or (prep is None and a.start >= trigger.end)):
             out.extend(_position(s, a, code, trigger))
     return out
+
+
+def _subject(s: Sentence, trigger: Mention, lo: int) -> Mention | None:
+    """The party that is the subject of the transfer word: the nearest name or possessive before it,
+    in its clause, with no preposition before it and at most 12 words from it."""
+    best = None
+    for a in s.actors:
+        if lo <= a.start and a.end <= trigger.start and trigger.start - a.end <= 12:
+            if best is None or a.end > best.end:
+                best = a
+    if best is None or _preposition(s.words, best.start) is not None:
+        return None
+    if best.info == "adj" and not (best.end < len(s.words) and s.words[best.end] in _POSSESSIVE):
+        return None  # "Russian ships unloading": an adjective on another noun
+    if any(x in (";", "that", "which", "who") for x in s.words[best.end:trigger.start]):
+        return None
+    return best
 
 
 def _position(s: Sentence, a: Mention, code: str, trigger: Mention) -> list[Clue]:
@@ -93,8 +122,6 @@ def _position(s: Sentence, a: Mention, code: str, trigger: Mention) -> list[Clue
     w = s.words
     kind = trigger.label
     if a.end <= trigger.start:
-        if trigger.start - a.end > 12 or any(x in (";", "that", "which", "who") for x in w[a.end:trigger.start]):
-            return []
         if kind == "give":
             return [Clue(code, RECIPIENT if passive(w, trigger.start) else SUPPLIER, 3.0, "position")]
         if kind in _RECEIVING:
@@ -118,11 +145,6 @@ def on_item(s: Sentence, a: Mention, start: int, end: int) -> bool:
     return False
 
 
-def _possessive_of_other(s: Sentence, a: Mention, start: int) -> bool:
-    """"Russia's war", "Moscow's arsenal": a possessive of another noun is no role."""
-    return a.end < len(s.words) and s.words[a.end] in _POSSESSIVE and a.end < start - 5
-
-
 def _preposition(w: list[str], i: int) -> str | None:
     k = i - 1
     while k >= 0 and w[k] in _NP_GAP:
@@ -131,10 +153,10 @@ def _preposition(w: list[str], i: int) -> str | None:
         return None
     p = w[k]
     if p == "in" and k >= 2:
-        # "to Dunay in Russia's east": the outer preposition governs
-        for j in range(k - 1, max(-1, k - 5), -1):
+        # "to Dunay in Russia's east": the outer preposition governs a place name before 'in'
+        for j in range(k - 1, max(-1, k - 4), -1):
             if w[j] in ("to", "into", "from"):
-                return w[j]
+                return w[j] if j + 1 < k and w[j + 1] not in _VERBISH else p
             if w[j] in (",", ".", "and"):
                 break
     if p in ("to", "into", "toward", "towards", "onto", "for", "from", "by", "in", "inside", "within", "on", "out",
@@ -146,25 +168,41 @@ def _preposition(w: list[str], i: int) -> str | None:
 
 def decide(found: list[Clue], category: Category, month: str | None) -> Direction | None:
     """The direction the evidence points to, or the category's prior; None when a third country is
-    the one that supplies or receives, or when nothing says which way and no prior holds."""
-    score = {"RUS": 0.0, "PRK": 0.0}  # evidence that the party supplies (positive) or receives (negative)
+    the one that supplies or receives, when the only evidence makes the item the recipient's own
+    ("Russian troops": Russia's, not sent), or when nothing says which way and no prior holds."""
     third = {SUPPLIER: 0.0, RECIPIENT: 0.0}
     party = {SUPPLIER: 0.0, RECIPIENT: 0.0}
     for c in found:
         if c.party in PARTY_SET:
-            score[c.party] += c.weight if c.role == SUPPLIER else -c.weight
             party[c.role] += c.weight
         else:
             third[c.role] = max(third[c.role], c.weight)
     for role in (SUPPLIER, RECIPIENT):
         if third[role] >= 3.0 and third[role] > party[role]:
             return None  # "Iranian drones", "Iran supplied Russia", "shells sent to Ukraine"
-    lead = score["PRK"] - score["RUS"]
+    prior = category.prior_on(month)
+    said = _lead(c for c in found if c.kind != "origin")
+    origin = _lead(c for c in found if c.kind == "origin")
+    if said:
+        lead = said + origin
+    elif origin and prior is not None and (origin > 0) != (prior.supplier == "PRK"):
+        return None  # the item is marked as the prior's recipient's own, and nothing sends it
+    else:
+        lead = origin
     if lead > 0:
         return Direction("PRK", "RUS", "cue")
     if lead < 0:
         return Direction("RUS", "PRK", "cue")
-    prior = category.prior_on(month)
     if prior is None:
         return None
     return Direction(prior.supplier, prior.recipient, "prior")
+
+
+def _lead(found) -> float:
+    """How much more the evidence makes North Korea the supplier than Russia (negative: Russia)."""
+    lead = 0.0
+    for c in found:
+        if c.party in PARTY_SET:
+            sign = 1.0 if (c.party == "PRK") == (c.role == SUPPLIER) else -1.0
+            lead += sign * c.weight
+    return lead

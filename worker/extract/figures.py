@@ -1,7 +1,7 @@
 """Step 1 of a sentence: its figures, each placed on its words and told apart from numbers that
 count nothing that moves.
 
-``NumberParser`` (numbers.py) finds every figure as written ("over 13,000", "11,000 to 12,000",
+``NumberReader`` (numbers.py) finds every figure as written ("over 13,000", "11,000 to 12,000",
 "thousands of", "$20 billion"); here each one gets its word span and a ``kind``: ``count`` for an
 amount of something, else what else it is (a year, a date, a calibre or length, a model number, a
 share, a rate, a duration, an age, money, a count of something that is not moved). Only counts can
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from worker.extract.numbers import NumberParser, Quantity
+from worker.extract.numbers import NumberReader, Quantity
 from worker.extract.rules import NumberWords
 from worker.extract.sentence import Sentence
 
@@ -37,7 +37,7 @@ class FigureReader:
     """Finds a sentence's figures and tells what each one is. Built once from ``numbers.json``."""
 
     def __init__(self, words: NumberWords) -> None:
-        self.parser = NumberParser(words)
+        self.reader = NumberReader(words)
         self.months = set(words.months)
         self.not_before = {w: "not_count" for w in words.not_before}
         self.after: dict[str, str] = {}
@@ -49,10 +49,8 @@ class FigureReader:
 
     def __call__(self, s: Sentence) -> list[Figure]:
         out: list[Figure] = []
-        for q in self.parser.find(s.text):
-            start = s.token_at(q.start)
-            end = max(start + 1, s.token_after(q.end))
-            out.append(Figure(q, start, end, self.kind(s, q, start, end)))
+        for q in self.reader.read(s.words, s.offsets, s.text):
+            out.append(Figure(q, q.start, q.end, self.kind(s, q, q.start, q.end)))
         return out
 
     def kind(self, s: Sentence, q: Quantity, start: int, end: int) -> str:
@@ -63,8 +61,9 @@ class FigureReader:
         text = q.text
         after = words[end] if end < len(words) else ""
         before = words[start - 1] if start > 0 else ""
-        if q.qualifier == "exact" and q.value is not None and 1900 <= q.value <= 2100 and text.isdigit():
-            return "year"
+        if q.qualifier in ("exact", "range") and q.value is not None and 1900 <= q.value <= 2100 \
+                and (q.low is None or 1900 <= q.low) and "," not in text and "." not in text and _DIGITS & set(text):
+            return "year"  # "2023", "2018-2019"
         if after in self.months or (before.rstrip(".") in self.months and q.value is not None and q.value <= 31
                                     and not q.vague):
             return "date"  # "13 October", "Oct. 13"

@@ -37,6 +37,8 @@ class ItemFinder:
             if not it.weak and not it.after:
                 self.plain.setdefault(it.category, it)
         self.pronouns = tuple(patterns.pronouns)
+        self.heads = patterns.heads
+        self.people = patterns.people
 
     def __call__(self, s: Sentence, people: str, previous_category: str | None) -> list[Mention]:
         """The sentence's items, left to right. ``people``: the kind of people the article has moved so
@@ -46,8 +48,15 @@ class ItemFinder:
         ignores = s.mentions["ignore"]
         raw = []
         for it in s.items:
-            if any(a.start < it.end and it.start < a.end for a in actors):
-                continue
+            covering = [a for a in actors if a.start < it.end and it.start < a.end]
+            if any(a.start >= it.start and a.end <= it.end or (a.start <= it.start and a.end >= it.end)
+                   for a in covering):
+                continue  # "Russian forces", "North Korean army": the country's name
+            if covering:  # "North Korean military personnel": the item wins, the name is an adjective
+                s.mentions["actor"] = actors = [a for a in actors if a not in covering] + [
+                    Mention("actor", a.label, a.start, it.start, a.cstart, it.cstart, "adj") for a in covering
+                    if a.start < it.start]
+                actors.sort(key=lambda a: a.start)
             rule: ItemRule = it.info  # type: ignore[assignment]
             if rule.after:
                 if not _after(s.words, it.start, rule.after):
@@ -64,12 +73,37 @@ class ItemFinder:
             nxt = raw[k + 1] if k + 1 < len(raw) else None
             if nxt is not None and (nxt.start == it.end or (nxt.start == it.end + 1 and s.words[it.end] == "-")):
                 continue  # a compound: "rocket launcher experts" are experts
+            if it.end < len(s.words) and s.words[it.end] in self.heads:
+                continue  # "missile work", "drone factory", "arms deal": a modifier of another noun
             if it.label == "aircraft" and _carrier(s, it):
                 continue
             if it.label in ("troops", "workers") and _agent(s, it, raw[:k]):
                 continue
             kept.append(it)
+        if any(it.label in ("troops", "workers") for it in kept):
+            kept = self._people_kind(s, kept)
         return kept
+
+    def _people_kind(self, s: Sentence, items: list[Mention]) -> list[Mention]:
+        """Soldiers or workers: "specialists due to work at plants" are workers, "engineers sent to
+        clear mines" soldiers; people of both kinds in one list are soldiers ("sappers and builders")."""
+        words = set(s.words)
+        text = s.text.lower()
+        military = any((w in words) if " " not in w else (w in text) for w in self.people["military"])
+        civilian = any((w in words) if " " not in w else (w in text) for w in self.people["civilian"])
+        out = []
+        for k, it in enumerate(items):
+            if it.label in ("troops", "workers"):
+                phrase = " ".join(s.words[it.start:it.end])
+                listed_with_troops = any(o.label == "troops" and abs(o.start - it.start) <= 8 for o in items if o is not it)
+                if it.label == "workers" and listed_with_troops and (military or phrase in self.people["ambiguous"]):
+                    it = replace(it, label="troops", info=self.plain.get("troops", it.info))
+                elif phrase in self.people["ambiguous"]:
+                    kind = "troops" if military else ("workers" if civilian else it.label)
+                    if kind != it.label and kind in self.plain:
+                        it = replace(it, label=kind, info=self.plain[kind])
+            out.append(it)
+        return out
 
     def _nationals(self, s: Sentence, people: str) -> list[Mention]:
         """"In 2024 alone, 13,221 North Koreans arrived": nationals counted by a figure are people."""

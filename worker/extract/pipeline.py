@@ -38,8 +38,12 @@ from worker.extract.modifiers import status_of
 from worker.extract.rules import Patterns
 from worker.extract.sentence import PARTY_SET, Sentence
 
-_DROP_SCOPES = frozenset({"CASUALTY", "HYPOTHETICAL"})
+_DROP_SCOPES = frozenset({"CASUALTY", "HYPOTHETICAL", "NOT_TRANSFER"})
 _TRIGGER_BEFORE, _TRIGGER_AFTER = 16, 10  # how far a transfer word reaches an item, in words
+_LINKING = frozenset({"that", "which", "who", "were", "was", "have", "has", "had", "been", "being", "are", "is", "be",
+                      "will", "would", "could", "may", "might", "also", "already", "reportedly", "allegedly", "now",
+                      "recently", "then", "still", "not", "never", "to", "all", "so", "far", "since", "of", "them",
+                      "those", "these", "it", "they", "just", "apparently", "probably", "likely"})
 
 
 @dataclass(slots=True)
@@ -55,6 +59,7 @@ class Candidate:
     scopes: set[str] = field(default_factory=set)
     direction: Direction | None = None
     reciprocal: bool = False  # what comes back for the sentence's main transfer ("in exchange for oil")
+    list_head: Candidate | None = None  # the first item of the list this one is in
 
     @property
     def figure(self):
@@ -145,16 +150,25 @@ class Pipeline:
         s.mentions["actor"] = kept
 
     def candidates(self, s: Sentence, pairs: list[Pair]) -> list[Candidate]:
+        """One candidate per item (and figure), with its transfer word; items of one list share theirs
+        ("moved nine million rounds to Russia, along with more than a hundred ballistic missiles, over
+        two hundred artillery pieces and anti-tank missiles")."""
         bounds = _clause_bounds(s)
         out = []
-        for p in pairs:
+        for p in sorted(pairs, key=lambda p: (p.item.start, p.figure.start if p.figure else -1)):
             start, end = p.item.start, p.item.end
-            if p.figure is not None:
+            if p.figure is not None and not p.earlier:
                 start, end = min(start, p.figure.start), max(end, p.figure.end)
             clause = _clause_of(bounds, p.item.start, len(s.words))
             c = Candidate(p, p.item.label, start, end, clause)
             c.trigger = _trigger(s, c)
             out.append(c)
+        for a, b in zip(out, out[1:]):
+            if b.start >= a.end and _listed(s.words[a.end:b.start]):
+                b.list_head = a.list_head or a
+                if b.trigger is None or (b.list_head.trigger is not None and b.trigger.start > b.end):
+                    b.trigger = b.list_head.trigger
+                    b.clause = b.list_head.clause[0], max(b.list_head.clause[1], b.clause[1])
         return out
 
     def scopes(self, s: Sentence, cands: list[Candidate]) -> list[Candidate]:
@@ -175,33 +189,37 @@ class Pipeline:
         return True
 
     def evidence(self, s: Sentence, c: Candidate, state: ArticleState) -> bool:
-        """Is the item said to move? A transfer word reaching it, or an item marked with one party's name
-        beside the other party; and the two parties known in the sentence or the article."""
+        """Is the item said to move? A transfer word reaching it (a use only by the party it did not
+        come from, a presence only in a party's land), or an item marked with one party's name beside
+        the other party; and a party named in the sentence, or an event in the sentence before."""
         parties = s.parties()
         if not parties and not state.previous:
             return False
-        if c.trigger is not None:
-            return True
+        origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, c.start, c.end)}
+        tr = c.trigger
         if c.reciprocal:
             return True
-        origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, c.start, c.end)}
-        return bool(origin) and bool(parties - origin)
+        if tr is None:
+            return bool(origin) and bool(parties - origin)
+        if tr.label == "use":
+            return bool(origin) and bool(parties - origin)
+        if tr.label == "presence":
+            return c.category in ("troops", "workers") or _place_after(s, tr)
+        return True
 
     def direct(self, s: Sentence, cands: list[Candidate], state: ArticleState) -> list[Candidate]:
         main: Direction | None = None
         out = []
         for c in sorted(cands, key=lambda c: c.reciprocal):
-            if c.reciprocal and main is not None:
+            found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
+            c.direction = decide(found, self.categories[c.category], state.month)
+            if c.reciprocal and main is not None and (c.direction is None or c.direction.basis == "prior"):
+                # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
-            else:
-                found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
-                c.direction = decide(found, self.categories[c.category], state.month)
-                if c.direction is None:
-                    continue
-                if self._own(s, c, found):
-                    continue
-                if main is None:
-                    main = c.direction
+            if c.direction is None or self._own(s, c, found):
+                continue
+            if main is None and not c.reciprocal:
+                main = c.direction
             out.append(c)
         out.sort(key=lambda c: c.start)
         return out
@@ -269,6 +287,23 @@ class Pipeline:
         return src
 
 
+_LIST_WORDS = frozenset({",", "and", "or", "as", "well", "along", "with", "plus", "together", "including", "such", "other",
+                         "also", "even", "both", "either", "'", "\"", "more", "than", "some", "about", "over", "around",
+                         "nearly", "at", "least", "up", "to", "several", "dozens", "of", "hundreds", "thousands",
+                         "millions", "heavy", "new", "modern", "advanced", "various", "-", "a", "an", "the"})
+
+
+def _listed(between: list[str]) -> bool:
+    """Do these words join two items of one list (", along with", "and", ", as well as")?"""
+    return len(between) <= 8 and any(w in (",", "and", "or", "with", "plus", "including") for w in between) \
+        and all(w in _LIST_WORDS or w[:1].isdigit() for w in between)
+
+
+def _place_after(s: Sentence, tr: Mention) -> bool:
+    """A party's land right after a presence word ("are in Russia", "stationed in Kursk")."""
+    return any(tr.end <= a.start <= tr.end + 3 and a.label in PARTY_SET for a in s.actors)
+
+
 def _clause_bounds(s: Sentence) -> list[int]:
     out = {m.start for m in s.modifiers if m.label == "TERMINATE"}
     out.update(i for i, w in enumerate(s.words) if w == ";")
@@ -295,9 +330,12 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             if d > _TRIGGER_BEFORE:
                 continue
         elif tr.start >= c.end:
-            d = (tr.start - c.end) * 1.3
             if tr.start - c.end > _TRIGGER_AFTER:
                 continue
+            between = s.words[c.end:tr.start]
+            # "shells that were shipped", "troops have been sent": the item is what the verb moves;
+            # "weapons to replenish stocks": a verb of its own
+            d = (tr.start - c.end) * (1.3 if all(w in _LINKING for w in between) else 4.0)
         else:
             d = 0
         if not (c.clause[0] <= tr.start < c.clause[1]):

@@ -90,17 +90,82 @@ class TriggerRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> TriggerRule:
-        _check_keys(where, d, {"type", "forms", "not_for"}, {"type", "forms"})
+        _check_keys(where, d, {"type", "verbs", "nouns", "phrases", "not_for"}, {"type", "verbs", "nouns", "phrases"})
         if d["type"] not in TRIGGER_TYPES:
             raise PatternError(f"{where}: unknown trigger type {d['type']!r}")
         not_for = tuple(_strings(where, d.get("not_for", []))) if d.get("not_for") else ()
         for c in not_for:
             if c not in CATEGORIES:
                 raise PatternError(f"{where}: unknown category {c!r} in not_for")
-        return cls(d["type"], tuple(_strings(where, d["forms"])), not_for)
+        forms: list[str] = []
+        for v in d["verbs"]:
+            forms.extend(verb_forms(v))
+        for n in d["nouns"]:
+            forms.extend((n, plural(n)))
+        forms.extend(d["phrases"])
+        for k in ("verbs", "nouns", "phrases"):
+            if not isinstance(d[k], list) or not all(isinstance(x, str) and x.strip() for x in d[k]):
+                raise PatternError(f"{where}: {k} must be a list of non-empty strings")
+        return cls(d["type"], tuple(dict.fromkeys(forms)), not_for)
 
 
-MODIFIER_CATEGORIES = ("POSSIBLE", "PLANNED", "DENIED", "CASUALTY", "INCREMENT", "TOTAL", "PERIOD",
+# the irregular verbs of the cue lists: lemma -> (past, past participle)
+_IRREGULAR = {"send": ("sent", "sent"), "give": ("gave", "given"), "sell": ("sold", "sold"), "buy": ("bought", "bought"),
+              "bring": ("brought", "brought"), "get": ("got", "gotten"), "take": ("took", "taken"),
+              "go": ("went", "gone"), "come": ("came", "come"), "lend": ("lent", "lent"), "fly": ("flew", "flown"),
+              "seek": ("sought", "sought"), "leave": ("left", "left"), "pay": ("paid", "paid"),
+              "repay": ("repaid", "repaid"), "feed": ("fed", "fed"), "fight": ("fought", "fought"),
+              "shoot": ("shot", "shot"), "make": ("made", "made"), "lay": ("laid", "laid"), "draw": ("drew", "drawn"),
+              "lean": ("leaned", "leant"), "hold": ("held", "held"), "keep": ("kept", "kept"), "put": ("put", "put"),
+              "win": ("won", "won"), "rise": ("rose", "risen"), "run": ("ran", "run"), "ride": ("rode", "ridden")}
+_DOUBLE = {"ship", "transfer", "equip", "commit", "drop", "plan", "stop", "shop", "get", "put", "run", "win", "set"}
+_VOWELS = set("aeiou")
+
+
+def verb_forms(lemma: str) -> list[str]:
+    """Every form of a verb lemma ("send": send, sends, sent, sending); a phrasal verb inflects its first word."""
+    head, _, rest = lemma.partition(" ")
+    tail = f" {rest}" if rest else ""
+    if head in _IRREGULAR:
+        past, part = _IRREGULAR[head]
+    elif head.endswith("e"):
+        past = part = head + "d"
+    elif head.endswith("y") and head[-2:-1] not in _VOWELS:
+        past = part = head[:-1] + "ied"
+    elif head in _DOUBLE and not head.endswith("y"):
+        past = part = head + head[-1] + "ed"
+    else:
+        past = part = head + "ed"
+    if head.endswith(("s", "x", "z", "ch", "sh", "o")):
+        third = head + "es"
+    elif head.endswith("y") and head[-2:-1] not in _VOWELS:
+        third = head[:-1] + "ies"
+    else:
+        third = head + "s"
+    if head.endswith("ie"):
+        ing = head[:-2] + "ying"
+    elif head.endswith("e") and not head.endswith("ee") and head != "be":
+        ing = head[:-1] + "ing"
+    elif head in _DOUBLE and not head.endswith("y"):
+        ing = head + head[-1] + "ing"
+    else:
+        ing = head + "ing"
+    return [w + tail for w in dict.fromkeys((head, third, past, part, ing))]
+
+
+def plural(noun: str) -> str:
+    head, _, rest = noun.rpartition(" ")
+    last = rest
+    if last.endswith(("s", "x", "ch", "sh")):
+        p = last + "es"
+    elif last.endswith("y") and last[-2:-1] not in _VOWELS:
+        p = last[:-1] + "ies"
+    else:
+        p = last + "s"
+    return f"{head} {p}" if head else p
+
+
+MODIFIER_CATEGORIES = ("POSSIBLE", "PLANNED", "DENIED", "CASUALTY", "NOT_TRANSFER", "INCREMENT", "TOTAL", "PERIOD",
                        "HYPOTHETICAL", "TERMINATE", "RECIPROCAL")
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE")
 
@@ -154,6 +219,7 @@ class AttachWords:
     reach: int
     total_nouns: frozenset[str]
     earlier: tuple[tuple[str, ...], ...]
+    not_heads: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -167,6 +233,8 @@ class Patterns:
     numbers: NumberWords
     attach: AttachWords
     speech: dict[str, Any] = field(default_factory=dict)
+    heads: frozenset[str] = frozenset()  # nouns that make an item word before them a modifier ("missile work")
+    people: dict[str, frozenset[str]] = field(default_factory=dict)  # ambiguous / military / civilian words
     pronouns: tuple[str, ...] = ()  # "of them" after a figure: the item of the sentence before
     references: tuple[str, ...] = ()  # "the number at" before a figure: the item of the sentence before
 
@@ -177,15 +245,26 @@ def _load_actors() -> tuple[ActorRule, ...]:
     return tuple(ActorRule.from_dict(a, f"patterns/actors.json: actors[{i}]") for i, a in enumerate(d["actors"]))
 
 
-def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                           frozenset[str], dict[str, frozenset[str]]]:
     d = _read("items.json")
     where = "patterns/items.json"
-    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references"}, {"items"})
+    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references", "heads", "people"},
+                {"items"})
     items = tuple(ItemRule.from_dict(a, f"{where}: items[{i}]") for i, a in enumerate(d["items"]))
-    return (items, tuple(_strings(f"{where}: ignore", d.get("ignore", []))),
+    ignore = _strings(f"{where}: ignore", d.get("ignore", []))
+    ignore = list(dict.fromkeys([*ignore, *(plural(p) for p in ignore if not p.endswith("s"))]))
+    return (items, tuple(ignore),
             tuple(_strings(f"{where}: units", d.get("units", []))),
             tuple(s.lower() for s in _strings(f"{where}: pronouns", d.get("pronouns", []))),
-            tuple(" ".join(s.lower().split()) for s in _strings(f"{where}: references", d.get("references", []))))
+            tuple(" ".join(s.lower().split()) for s in _strings(f"{where}: references", d.get("references", []))),
+            frozenset(s.lower() for s in _strings(f"{where}: heads", d.get("heads", []))),
+            _people(where, d.get("people", {})))
+
+
+def _people(where: str, d: Any) -> dict[str, frozenset[str]]:
+    _check_keys(f"{where}: people", d, {"ambiguous", "military", "civilian"}, {"ambiguous", "military", "civilian"})
+    return {k: frozenset(s.lower() for s in _strings(f"{where}: people.{k}", v)) for k, v in d.items()}
 
 
 def _load_triggers() -> tuple[TriggerRule, ...]:
@@ -232,7 +311,7 @@ def _load_numbers() -> NumberWords:
 def _load_attach() -> AttachWords:
     d = _read("attach.json")
     where = "patterns/attach.json"
-    keys = {"gap", "links", "reach", "total_nouns", "earlier"}
+    keys = {"gap", "links", "reach", "total_nouns", "earlier", "not_heads"}
     _check_keys(where, d, keys | {"description"}, keys)
     if not isinstance(d["reach"], int) or d["reach"] < 1:
         raise PatternError(f"{where}: reach must be a positive integer")
@@ -242,6 +321,7 @@ def _load_attach() -> AttachWords:
         reach=d["reach"],
         total_nouns=frozenset(s.lower() for s in _strings(f"{where}: total_nouns", d["total_nouns"])),
         earlier=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: earlier", d["earlier"])),
+        not_heads=frozenset(s.lower() for s in _strings(f"{where}: not_heads", d["not_heads"])),
     )
 
 
@@ -256,9 +336,10 @@ def _load_speech() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def load_patterns() -> Patterns:
     """Read and validate every pattern file once per process."""
-    items, ignore, units, pronouns, references = _load_items()
+    items, ignore, units, pronouns, references, heads, people = _load_items()
     return Patterns(
         actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, references=references,
+        heads=heads, people=people,
         triggers=_load_triggers(),
         modifiers=_load_modifiers(), numbers=_load_numbers(), attach=_load_attach(), speech=_load_speech(),
     )
