@@ -85,6 +85,8 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
             # "Moscow turned to Pyongyang for weapons", "relies on North Korea": who is turned to supplies
             out.append(Clue(code, SUPPLIER, 4.0, "position"))
         elif prep in _TO:
+            if trigger is not None and trigger.label == "use":
+                continue  # "fired into Ukraine": the target, not who received them
             out.append(Clue(code, RECIPIENT, 1.0 if prep == "for" else 4.0, "preposition"))
         elif prep in _FROM or (prep == "out" and a.start >= 2 and w[a.start - 1] == "of"):
             out.append(Clue(code, SUPPLIER, 4.0, "preposition"))
@@ -166,7 +168,7 @@ def _preposition(w: list[str], i: int) -> str | None:
     return None
 
 
-def decide(found: list[Clue], category: Category, month: str | None) -> Direction | None:
+def decide(found: list[Clue], category: Category, month: str | None, named: set[str] | None = None) -> Direction | None:
     """The direction the evidence points to, or the category's prior; None when a third country is
     the one that supplies or receives, when the only evidence makes the item the recipient's own
     ("Russian troops": Russia's, not sent), or when nothing says which way and no prior holds."""
@@ -189,6 +191,10 @@ def decide(found: list[Clue], category: Category, month: str | None) -> Directio
         return None  # the item is marked as the prior's recipient's own, and nothing sends it
     else:
         lead = origin
+    if lead and named is not None and len(named) == 1 and prior is not None and (lead > 0) != (prior.supplier == "PRK"):
+        # one party named, and it plays the part the prior gives the other ("Pyongyang relies on
+        # thousands of IT workers abroad"): nothing says the other party is in it
+        return None
     if lead > 0:
         return Direction("PRK", "RUS", "cue")
     if lead < 0:

@@ -34,7 +34,7 @@ class ItemFinder:
     def __init__(self, patterns: Patterns) -> None:
         self.plain: dict[str, ItemRule] = {}  # category -> its first plain rule (for items made here)
         for it in patterns.items:
-            if not it.weak and not it.after:
+            if not it.weak and not it.after and not it.context and not it.transfer:
                 self.plain.setdefault(it.category, it)
         self.pronouns = tuple(patterns.pronouns)
         self.heads = patterns.heads
@@ -58,6 +58,8 @@ class ItemFinder:
                     if a.start < it.start]
                 actors.sort(key=lambda a: a.start)
             rule: ItemRule = it.info  # type: ignore[assignment]
+            if rule.context and rule.context.isdisjoint(s.words):
+                continue
             if rule.after:
                 if not _after(s.words, it.start, rule.after):
                     continue

@@ -123,7 +123,7 @@ class Pipeline:
         attached = self.attach(s, items, figures)
         attributions = self.attributions.find(s.text)
         self._drop_reporters(s, attributions)
-        cands = self.candidates(s, attached.pairs)
+        cands = _absorb_topics(s, self.candidates(s, attached.pairs))
         cands = self.scopes(s, cands)
         cands = [c for c in cands if self.keep(s, c)]
         cands = [c for c in cands if self.evidence(s, c, state)]
@@ -195,24 +195,48 @@ class Pipeline:
         parties = s.parties()
         if not parties and not state.previous:
             return False
+        if len(parties) == 1 and self._third_party_in_clause(s, c):
+            return False  # "North Korean workers ... materials provided by Chinese dealers"
         origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, c.start, c.end)}
         tr = c.trigger
         if c.reciprocal:
             return True
+        if getattr(c.pair.item.info, "transfer", False):
+            return len(parties) == 2  # "arms dealings between the DPRK and Russia"
         if tr is None:
-            return bool(origin) and bool(parties - origin)
+            return bool(origin) and bool(parties - origin) or self._present(s, c)
         if tr.label == "use":
             return bool(origin) and bool(parties - origin)
         if tr.label == "presence":
             return c.category in ("troops", "workers") or _place_after(s, tr)
         return True
 
+    @staticmethod
+    def _third_party_in_clause(s: Sentence, c: Candidate) -> bool:
+        lo, hi = c.clause
+        return any(lo <= a.start < hi and a.label not in PARTY_SET and a.label != "UKR" for a in s.actors)
+
+    @staticmethod
+    def _present(s: Sentence, c: Candidate) -> bool:
+        """"evidence of DPRK troops in Russia": people in a party's land, with no verb."""
+        if c.category not in ("troops", "workers"):
+            return False
+        k = c.pair.item.end
+        w = s.words
+        if k < len(w) and w[k] in ("in", "inside", "on"):
+            return any(a.label == "RUS" and k < a.start <= k + 3 for a in s.actors)
+        return False
+
     def direct(self, s: Sentence, cands: list[Candidate], state: ArticleState) -> list[Candidate]:
         main: Direction | None = None
         out = []
+        own: dict[int, list] = {}
         for c in sorted(cands, key=lambda c: c.reciprocal):
             found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
-            c.direction = decide(found, self.categories[c.category], state.month)
+            own[id(c)] = found
+            if not found and c.list_head is not None:
+                found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
+            c.direction = decide(found, self.categories[c.category], state.month, s.parties())
             if c.reciprocal and main is not None and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
@@ -299,14 +323,38 @@ def _listed(between: list[str]) -> bool:
         and all(w in _LIST_WORDS or w[:1].isdigit() for w in between)
 
 
+_TOPIC_WORDS = frozenset({"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
+                          "modernise", "modernize", "improve", "upgrade", "in", "related", "of", "about", "sharpen",
+                          "guidance", "make", "making", "produce", "producing", "launch", "launching", "operate"})
+
+
+def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
+    """"technology related to nuclear weapons or ballistic missiles", "technical advice on air defence
+    missiles and drones": what follows know-how and a topic word is what it is about, not a second item."""
+    techs = [c for c in cands if c.category == "technology"]
+    if not techs:
+        return cands
+    out = []
+    for c in cands:
+        if c.category != "technology" and c.figure is None:
+            if any(t.end <= c.start and c.start - t.end <= 14 and not (_TOPIC_WORDS.isdisjoint(s.words[t.end:t.end + 4]))
+                   and ";" not in s.words[t.end:c.start] for t in techs):
+                continue
+        out.append(c)
+    return out
+
+
 def _place_after(s: Sentence, tr: Mention) -> bool:
     """A party's land right after a presence word ("are in Russia", "stationed in Kursk")."""
     return any(tr.end <= a.start <= tr.end + 3 and a.label in PARTY_SET for a in s.actors)
 
 
 def _clause_bounds(s: Sentence) -> list[int]:
+    """Where clauses end: the TERMINATE words, semicolons, and a comma before a participle (", wrecking")."""
     out = {m.start for m in s.modifiers if m.label == "TERMINATE"}
-    out.update(i for i, w in enumerate(s.words) if w == ";")
+    w = s.words
+    out.update(i for i, x in enumerate(w) if x == ";" or (x == "," and i + 1 < len(w) and w[i + 1].endswith("ing")
+                                                             and len(w[i + 1]) > 5))
     return sorted(out)
 
 

@@ -68,15 +68,19 @@ class ItemRule:
     phrases: tuple[str, ...]
     weak: bool = False
     after: tuple[str, ...] = ()  # an item only a few words after one of these ("help for ... programs")
+    transfer: bool = False  # the noun says that things move: "arms dealings between them"
+    context: frozenset[str] = frozenset()  # an item only in a sentence holding one of these words
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ItemRule:
-        _check_keys(where, d, {"category", "unit", "phrases", "weak", "after"}, {"category", "phrases"})
+        _check_keys(where, d, {"category", "unit", "phrases", "weak", "after", "transfer", "context"},
+                    {"category", "phrases"})
         if d["category"] not in CATEGORIES:
             raise PatternError(f"{where}: unknown category {d['category']!r}")
         after = tuple(s.lower() for s in _strings(where, d["after"])) if d.get("after") else ()
+        context = frozenset(s.lower() for s in _strings(where, d["context"])) if d.get("context") else frozenset()
         return cls(d["category"], d.get("unit"), tuple(_strings(where, d["phrases"])), bool(d.get("weak", False)),
-                   after)
+                   after, bool(d.get("transfer", False)), context)
 
 
 TRIGGER_TYPES = ("give", "receive", "motion", "presence", "use", "request")
