@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from worker.extract import _patterns
-from worker.extract._patterns import ModifierRule, PatternError, load_patterns
+from worker.extract import rules as _patterns
+from worker.extract.rules import ModifierRule, PatternError, load_patterns
 
 
 def test_modifier_rule_rejects_unknown_keys() -> None:

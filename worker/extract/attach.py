@@ -31,7 +31,8 @@ _STOP = frozenset({",", ";", ":", ".", "and", "or", "but", "to", "from", "in", "
                    "those", "it", "they", "he", "she", "we", "not", "no", "if", "when", "per", "each", "every", "over",
                    "about", "after", "before", "during", "under", "through", "via", "against", "between", "among",
                    "did", "do", "does", "can", "should", "shall", "must", "?", "!", "(", ")"})
-_FORWARD_GAP = 4  # words that may stand between a figure and its item
+_FORWARD_GAP = 5  # words that may stand between a figure and its item (names, hyphens and calibres aside)
+_FREE = frozenset({"-", "'", "‘", "’", "\"", "“", "”", "mm"})
 _OF_WHOM = frozenset({"them", "whom", "which", "those"})
 _CURRENCY_WORDS = frozenset({"dollars", "dollar", "usd", "euros", "euro"})
 _MONEY_BACK = frozenset({"worth", "valued", "totalling", "totaling", "totalled", "totaled", "amounting", "of"})
@@ -49,6 +50,7 @@ class Pair:
     item: Mention
     figure: Figure | None = None
     earlier: bool = False  # the figure is an earlier value ("up from 200"; "on top of the 11,000 it sent")
+    ref: dict | None = None  # the event of the sentence before that the item stands for ("2,000 of them")
 
 
 @dataclass(slots=True)
@@ -82,8 +84,9 @@ class Attacher:
             if f.kind not in _ATTACHABLE:
                 continue
             target = self._forward(s, f, by_start, actor_adj)
-            if target is not None and target.item.end < len(s.words) and s.words[target.item.end] in self.w.not_heads:
-                continue  # "10 weapons shipments": the figure counts the shipments
+            if target is not None and (getattr(target.item.info, "transfer", False) or (
+                    target.item.end < len(s.words) and s.words[target.item.end] in self.w.not_heads)):
+                continue  # "10 weapons shipments", "two arms deals": the figure counts the shipments
             if target is not None:
                 if f.kind == "one" and target.item.start != f.end:
                     continue
@@ -143,14 +146,15 @@ class Attacher:
             if x in self.units and k + 1 < n and w[k + 1] in _UNIT_OF:
                 k += 2  # "67,300 barrels of refined petroleum", "$1 billion worth of food"
                 continue
-            if x in ("and", "or") and k > f.end and k + 1 < n and w[k + 1] not in _STOP \
-                    and any(j in by_start for j in range(k + 1, min(n, k + 3))):
+            if x in ("and", "or") and k > f.end and gap <= 1 and k + 1 < n and w[k + 1] not in _STOP \
+                    and any(j in by_start for j in range(k + 1, min(n, k + 4))):
                 k += 1  # "nine million artillery and rocket rounds": two words on one head
                 continue
             if (x in _STOP and x != "-" and k not in actor_adj) or x[:1].isdigit() and not _calibre(w, k):
                 return None
+            if k not in actor_adj and x not in _FREE and not (x[:1].isdigit() and _calibre(w, k)):
+                gap += 1
             k += 1
-            gap += 1
         return None
 
     def _of_whom(self, s: Sentence, f: Figure, pairs: list[Pair]) -> Pair | None:

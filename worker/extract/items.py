@@ -97,7 +97,7 @@ class ItemFinder:
         for k, it in enumerate(items):
             if it.label in ("troops", "workers"):
                 phrase = " ".join(s.words[it.start:it.end])
-                listed_with_troops = any(o.label == "troops" and abs(o.start - it.start) <= 8 for o in items if o is not it)
+                listed_with_troops = any(o.label == "troops" and _joined(s.words, o, it) for o in items if o is not it)
                 if it.label == "workers" and listed_with_troops and (military or phrase in self.people["ambiguous"]):
                     it = replace(it, label="troops", info=self.plain.get("troops", it.info))
                 elif phrase in self.people["ambiguous"]:
@@ -132,6 +132,13 @@ class ItemFinder:
                 c0 = s.offsets[k]
                 out.append(Mention("item", category, k, k + 1, c0, c0 + 4, replace(rule, weak=False)))
         return out
+
+
+def _joined(words: list[str], a: Mention, b: Mention) -> bool:
+    """Are two items joined by 'and', 'or' or a comma, with nothing else between ("sappers and builders")?"""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    between = words[first.end:second.start]
+    return 0 < len(between) <= 3 and all(w in (",", "and", "or", "'", "’", "military", "construction") for w in between)
 
 
 def _after(words: list[str], i: int, cues: tuple[str, ...]) -> bool:

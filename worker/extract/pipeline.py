@@ -31,7 +31,7 @@ from worker.extract.components import Mention
 from worker.extract.dates import DateFinder, DateMention
 from worker.extract.dedupe import dedupe
 from worker.extract.direction import OTHER, Direction, clues, decide, on_item
-from worker.extract.figures import FigureReader
+from worker.extract.figures import Figure, FigureReader
 from worker.extract.items import ItemFinder
 from worker.extract.modifiers import categories as scopes_of
 from worker.extract.modifiers import status_of
@@ -117,22 +117,55 @@ class Pipeline:
             return []  # "How many troops are in Russia?" asserts nothing
         previous_category = state.previous[-1]["category"] if state.previous else None
         items = self.find_items(s, state.people, previous_category)
-        if not items:
+        if not items and not state.previous:
             return []
         figures = self.read_figures(s)
         attached = self.attach(s, items, figures)
+        pairs = attached.pairs + self.refer_back(s, attached.loose, attached.pairs, state)
+        for p in pairs:
+            if p.ref is None and state.previous and s.words[p.item.start] == "them":
+                p.ref = state.previous[-1]  # "About 2,000 of them are clearing mines"
+        if not pairs:
+            return []
         attributions = self.attributions.find(s.text)
         self._drop_reporters(s, attributions)
-        cands = _absorb_topics(s, self.candidates(s, attached.pairs))
+        cands = _absorb_topics(s, self.candidates(s, pairs))
         cands = self.scopes(s, cands)
         cands = [c for c in cands if self.keep(s, c)]
-        cands = [c for c in cands if self.evidence(s, c, state)]
+        cands = [c for c in cands if c.pair.ref is not None or self.evidence(s, c, state)]
         cands = self.direct(s, cands, state)
         if not cands:
             return []
         source = self._source(s, attributions, state.sources)
         dates = self.dates.find(s.text, state.published)
         return dedupe([self.event(s, c, cands, dates, source) for c in cands])
+
+    def refer_back(self, s: Sentence, loose: list[Figure], pairs: list[Pair], state: ArticleState) -> list[Pair]:
+        """Figures whose sentence names no item for them, read as the item named before: "a number that
+        already counts the approximately 3,000 dispatched so far", "Fewer than 60 have been delivered to
+        date", "Seoul now puts the figure at about 12,000". The figure must be joined to a transfer
+        word after it or a total noun before it."""
+        out = []
+        w = s.words
+        for f in loose:
+            if f.kind != "count" or (f.q.vague and f.q.text.lower() in self.attach.vague_needs_item):
+                continue
+            moved = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
+                        and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers)
+            named = self.attach.total_noun_before(s, f) or any(x in ("in", "so", "to") and y in ("all", "far", "date")
+                                                                  for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4]))
+            if not (moved or named):
+                continue
+            before = [p for p in pairs if p.item.end <= f.start and p.figure is None]
+            if before:
+                out.append(Pair(max(before, key=lambda p: p.item.end).item, f))
+            elif not pairs and state.previous:
+                ref = state.previous[-1]
+                rule = self.find_items.plain.get(ref["category"])
+                if rule is not None:
+                    item = Mention("item", ref["category"], f.start, f.end, f.q.cstart, f.q.cend, rule)
+                    out.append(Pair(item, f, ref=ref))
+        return out
 
     def _drop_reporters(self, s: Sentence, attributions: list[Attribution]) -> None:
         """Countries named in a reporting clause (", a Moscow official said", "according to Russian
@@ -232,6 +265,11 @@ class Pipeline:
         out = []
         own: dict[int, list] = {}
         for c in sorted(cands, key=lambda c: c.reciprocal):
+            ref = c.pair.ref
+            if ref is not None:  # what the sentence before said of it
+                c.direction = Direction(ref["supplier"], ref["recipient"], ref.get("basis", "cue"))
+                out.append(c)
+                continue
             found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
             own[id(c)] = found
             if not found and c.list_head is not None:

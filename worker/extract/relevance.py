@@ -25,6 +25,8 @@ from worker.extract._regex import trie_regex
 from worker.extract.sentences import split_sentences
 
 PARTIES = ("RUS", "PRK")
+_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                     r"sixty|seventy|eighty|ninety|hundred|thousand|million|dozen)\b")
 
 
 def phrase_regex(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
@@ -106,7 +108,9 @@ class RelevanceFilter:
         for n, (s, e) in enumerate(sentences):
             while k < len(item_pos) and item_pos[k] < s:
                 k += 1
-            if k < len(item_pos) and item_pos[k] < e:
+            if (k < len(item_pos) and item_pos[k] < e) or (prev_index == n - 1 and _FIGURE.search(low, s, e)):
+                # a sentence naming an item, or one right after it with a figure ("Fewer than 60 have
+                # been delivered to date": the item of the sentence before)
                 kept.append((s, e))
                 after_gap.append(n != prev_index + 1)
                 prev_index = n
