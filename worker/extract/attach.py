@@ -51,6 +51,7 @@ class Pair:
     figure: Figure | None = None
     earlier: bool = False  # the figure is an earlier value ("up from 200"; "on top of the 11,000 it sent")
     ref: dict | None = None  # the event of the sentence before that the item stands for ("2,000 of them")
+    running: bool = False  # a running total named after the item ("bringing the total deployed there to 14,000")
 
 
 @dataclass(slots=True)
@@ -181,7 +182,7 @@ class Attacher:
             k = f.end + 1
             while k < len(w) and w[k] in _AUX:
                 k += 1
-            sent_before = any(tr.start == k and tr.label in ("give", "motion") for tr in s.triggers)
+            sent_before = any(tr.start == k and tr.label in ("give", "motion", "presence") for tr in s.triggers)
         if not (earlier or sent_before):
             return None
         before = [p for p in pairs if p.item.end <= f.start and f.start - p.item.end <= 12

@@ -90,6 +90,8 @@ class NumberReader:
         t = w[i]
         v = _digits(t)
         if v is not None:
+            if i + 1 < len(w) and w[i + 1] in self.suffixes and w[i + 1] not in self.scales:
+                return v * self.suffixes[w[i + 1]], i + 2, True  # "2.5m" written as two words
             return v, i + 1, True
         for suffix, scale in self.suffixes.items():  # "1.5k", "2.3m", "1.2bn"
             if t.endswith(suffix) and len(t) > len(suffix):
@@ -172,6 +174,15 @@ class NumberReader:
             between = i > 0 and w[i - 1] == "between"
             if j + 1 < n and (w[j] in _RANGE_JOINERS or (w[j] == "and" and between) or w[j] == "or"):
                 second = self._number(w, j + 1)
+                if second is not None and v1 < second[0] and not any(x in self.scales for x in w[i:j]) \
+                        and any(x in self.scales for x in w[j + 1:second[1]]) and v1 < 1000:
+                    # "4 to 6 million", "eight to ten thousand": the scale of the high end is the low end's too
+                    scale = 1.0
+                    for x in w[j + 1:second[1]]:
+                        if x in self.scales:
+                            scale *= self.scales[x]
+                    if v1 * scale < second[0]:
+                        v1 *= scale
                 if second is not None and second[0] > v1:
                     v2 = second[0]
                     if v1 < 1000 <= v2 and v2 / v1 >= 100 and not any(x in self.scales for x in w[i:j]):
@@ -212,7 +223,13 @@ class NumberReader:
             key = tuple(w[i:i + n])
             if key in self.vague:
                 low = float(self.vague[key])
-                return Quantity(i, i + n, 0, 0, None, low, None, "vague", "", vague=True), i + n
+                j = i + n
+                while j < len(w) and w[j] in self.scales and w[j] != "dozen":
+                    low *= self.scales[w[j]]  # "several hundred thousand": 300 x 1,000
+                    j += 1
+                if j < len(w) and w[j] == "of" and j > i + n:
+                    j += 1
+                return Quantity(i, j, 0, 0, None, low, None, "vague", "", vague=True), j
         return None
 
     def _finish(self, w: list[str], at: list[int], words: list[str], offsets: list[int], text: str,

@@ -156,9 +156,10 @@ class Pipeline:
                                                                   for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4]))
             if not (moved or named):
                 continue
-            before = [p for p in pairs if p.item.end <= f.start and p.figure is None]
+            total = self.attach.total_noun_before(s, f)
+            before = [p for p in pairs if p.item.end <= f.start and (p.figure is None or total)]
             if before:
-                out.append(Pair(max(before, key=lambda p: p.item.end).item, f))
+                out.append(Pair(max(before, key=lambda p: p.item.end).item, f, running=total))
             elif not pairs and state.previous:
                 ref = state.previous[-1]
                 rule = self.find_items.plain.get(ref["category"])
@@ -207,9 +208,10 @@ class Pipeline:
     def scopes(self, s: Sentence, cands: list[Candidate]) -> list[Candidate]:
         mods = _longest([m for m in s.modifiers if m.label != "TERMINATE"])
         terminators = [m.start for m in s.modifiers if m.label == "TERMINATE"]
+        paid = [tr for tr in s.triggers if s.words[tr.start] in _PAYING]
         for c in cands:
             c.scopes = scopes_of(mods, c.start, c.end, terminators, s.words, 0)
-            c.reciprocal = "RECIPROCAL" in c.scopes
+            c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
         return cands
 
     def keep(self, s: Sentence, c: Candidate) -> bool:
@@ -271,6 +273,8 @@ class Pipeline:
                 out.append(c)
                 continue
             found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
+            if c.reciprocal and main is not None:
+                found = [x for x in found if x.kind == "origin"]  # the main clause's parties are not its own
             own[id(c)] = found
             if not found and c.list_head is not None:
                 found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
@@ -308,9 +312,13 @@ class Pipeline:
                 mode = "total"
             elif q is not None and status != "planned" and not q.vague:
                 mode = "total"
+        if c.pair.running:
+            mode = "total"
         since = None
         if mode == "total":
             found = [d for d in dates if d.kind == "since"] or [d for d in dates if d.kind == "period"]
+            if c.pair.running:  # a running total takes only a start date named after its total noun
+                found = [d for d in found if c.figure is not None and d.start >= s.offsets[max(0, c.figure.start - 8)]]
             if found:
                 at = s.offsets[c.pair.item.start]
                 since = min(found, key=lambda d: min(abs(d.start - at), abs(d.end - at))).value
@@ -382,6 +390,24 @@ def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+_PAYING = frozenset({"pay", "pays", "paid", "paying", "reward", "rewarded", "rewarding", "rewards", "repay", "repaid",
+                     "repaying", "compensate", "compensated", "compensating"})
+
+
+def _paid_for(s: Sentence, c: Candidate, paid: list[Mention]) -> bool:
+    """"Moscow is paying Pyongyang for the troops with air-defence systems": what is paid for went to
+    the payer, the other way from what pays for it."""
+    w = s.words
+    for tr in paid:
+        if tr.end <= c.start <= tr.end + 12:
+            k = c.start - 1
+            while k >= tr.end and w[k] in ("the", "its", "their", "his", "her", "all", "those", "these", "some"):
+                k -= 1
+            if k >= tr.end and w[k] == "for":
+                return True
+    return False
+
+
 def _place_after(s: Sentence, tr: Mention) -> bool:
     """A party's land right after a presence word ("are in Russia", "stationed in Kursk")."""
     return any(tr.end <= a.start <= tr.end + 3 and a.label in PARTY_SET for a in s.actors)
@@ -426,6 +452,8 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             d = 0
         if not (c.clause[0] <= tr.start < c.clause[1]):
             d += 20
+        if tr.label == "use":
+            d += 2  # "used 40 missiles provided by North Korea": the transfer word says more
         if d < best_d:
             best, best_d = tr, d
     return best
