@@ -77,6 +77,10 @@ class ItemFinder:
                 continue  # a compound: "rocket launcher experts" are experts
             if it.end < len(s.words) and s.words[it.end] in self.heads:
                 continue  # "missile work", "drone factory", "arms deal": a modifier of another noun
+            if nxt is not None and nxt.label == "technology" and it.label != "technology" and it.end - it.start == 1 \
+                    and not s.words[it.start].endswith("s") and 0 < nxt.start - it.end <= 3 \
+                    and s.words[it.end] in ("and", "or"):
+                continue  # "missile and submarine know-how": what the know-how is about
             if it.label == "aircraft" and _carrier(s, it):
                 continue
             if it.label in ("troops", "workers") and _agent(s, it, raw[:k]):

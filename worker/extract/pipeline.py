@@ -228,7 +228,7 @@ class Pipeline:
         come from, a presence only in a party's land), or an item marked with one party's name beside
         the other party; and a party named in the sentence, or an event in the sentence before."""
         parties = s.parties()
-        if not parties and not state.previous:
+        if not parties and not self._continues(s, c, state):
             return False
         if len(parties) == 1 and self._third_party_in_clause(s, c):
             return False  # "North Korean workers ... materials provided by Chinese dealers"
@@ -245,6 +245,22 @@ class Pipeline:
         if tr.label == "presence":
             return c.category in ("troops", "workers") or _place_after(s, tr)
         return True
+
+    @staticmethod
+    def _continues(s: Sentence, c: Candidate, state: ArticleState) -> bool:
+        """A sentence naming no party goes on with the transfer of the sentence before when it points
+        back to it: the same kind of thing, named as known ("the shipments", "those containers"),
+        counted, or moved again ("They were shipped from Wonsan")."""
+        if not state.previous or any(a.label not in PARTY_SET for a in s.actors):
+            return False
+        before = {ev["category"] for ev in state.previous}
+        if c.category not in before | {"weapons_other", "containers"} and c.figure is None \
+                and not ("containers" in before and c.category in _MUNITIONS):
+            return False
+        i = c.pair.item.start
+        known = i > 0 and s.words[i - 1] in ("the", "those", "these", "such", "its", "their", "the same")
+        moved = c.trigger is not None and c.trigger.label in ("give", "motion", "receive", "presence")
+        return known or c.figure is not None or moved
 
     @staticmethod
     def _third_party_in_clause(s: Sentence, c: Candidate) -> bool:
@@ -390,6 +406,7 @@ def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+_MUNITIONS = frozenset({"artillery_shells", "ballistic_missiles", "weapons_other", "artillery_systems", "air_defense"})
 _PAYING = frozenset({"pay", "pays", "paid", "paying", "reward", "rewarded", "rewarding", "rewards", "repay", "repaid",
                      "repaying", "compensate", "compensated", "compensating"})
 
