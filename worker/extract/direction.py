@@ -68,7 +68,8 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
     w = s.words
     lo, hi = clause
     anchors = (start, end) if trigger is None else (min(start, trigger.start), max(end, trigger.end))
-    subject = _subject(s, trigger, lo) if trigger is not None else None
+    noun = trigger is not None and " ".join(w[trigger.start:trigger.end]) in trigger.info.nouns  # type: ignore[union-attr]
+    subject = _subject(s, trigger, lo) if trigger is not None and not noun else None
     for a in s.actors:
         if not (lo <= a.start < hi):
             continue
@@ -97,7 +98,10 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
                 trigger is not None and (trigger.label == "presence" or (trigger.label in ("give", "motion")
                                                                         and a.start > trigger.end)))):
             out.append(Clue(code, RECIPIENT, 2.0, "preposition"))
-        elif trigger is not None and (a is subject or (prep is None and a.start >= trigger.end)):
+        elif noun and a.end < len(w) and w[a.end] in _POSSESSIVE and 0 < trigger.start - a.end <= 3:
+            # "Russia's deliveries", "the North's transfer of missiles": whose the giving (or buying) is
+            out.append(Clue(code, RECIPIENT if trigger.label in _RECEIVING else SUPPLIER, 3.0, "position"))
+        elif trigger is not None and not noun and (a is subject or (prep is None and a.start >= trigger.end)):
             out.extend(_position(s, a, code, trigger))
     return out
 

@@ -37,6 +37,7 @@ class ItemFinder:
             if not it.weak and not it.after and not it.context and not it.transfer:
                 self.plain.setdefault(it.category, it)
         self.pronouns = tuple(patterns.pronouns)
+        self.implied = patterns.implied
         self.heads = patterns.heads
         self.people = patterns.people
 
@@ -67,6 +68,7 @@ class ItemFinder:
                 continue
             raw.append(it)
         raw.extend(self._nationals(s, people))
+        raw.extend(self._implied(s, raw))
         if previous_category is not None:
             raw.extend(self._of_them(s, previous_category))
         raw.sort(key=lambda m: (m.start, m.end))
@@ -122,6 +124,17 @@ class ItemFinder:
         if out:  # no longer a party: the people of one
             s.mentions["actor"] = [a for a in s.actors if not any(a.start == o.start for o in out)]
             s.mentions["nationals"] = out
+        return out
+
+    def _implied(self, s: Sentence, items: list[Mention]) -> list[Mention]:
+        """"called on Pyongyang to stop arming Russia": a verb that names what it moves stands for it,
+        where its clause names nothing of that kind."""
+        out = []
+        for tr in s.triggers:
+            cat = self.implied.get(s.words[tr.start])
+            rule = self.plain.get(cat) if cat else None
+            if rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items):
+                out.append(Mention("item", cat, tr.start, tr.end, tr.cstart, tr.cend, rule))
         return out
 
     def _of_them(self, s: Sentence, category: str) -> list[Mention]:

@@ -282,26 +282,29 @@ class Pipeline:
         main: Direction | None = None
         out = []
         own: dict[int, list] = {}
+        main_trigger: Mention | None = None
         for c in sorted(cands, key=lambda c: c.reciprocal):
+            found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
             ref = c.pair.ref
-            if ref is not None:  # what the sentence before said of it
+            if ref is not None and not any(x.kind != "origin" for x in found):
+                # "About 2,000 of them are clearing mines": what the sentence before said of them
                 c.direction = Direction(ref["supplier"], ref["recipient"], ref.get("basis", "cue"))
                 out.append(c)
                 continue
-            found = clues(s, c.pair.item, c.trigger, c.start, c.end, c.clause)
-            if c.reciprocal and main is not None:
+            shared = c.reciprocal and main is not None and (c.trigger is None or c.trigger is main_trigger)
+            if shared:
                 found = [x for x in found if x.kind == "origin"]  # the main clause's parties are not its own
             own[id(c)] = found
             if not found and c.list_head is not None:
                 found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
             c.direction = decide(found, self.categories[c.category], state.month, s.parties())
-            if c.reciprocal and main is not None and (c.direction is None or c.direction.basis == "prior"):
+            if shared and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
             if c.direction is None or self._own(s, c, found):
                 continue
             if main is None and not c.reciprocal:
-                main = c.direction
+                main, main_trigger = c.direction, c.trigger
             out.append(c)
         out.sort(key=lambda c: c.start)
         return out
@@ -471,6 +474,8 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             d += 20
         if tr.label == "use":
             d += 2  # "used 40 missiles provided by North Korea": the transfer word says more
+        if " ".join(s.words[tr.start:tr.end]) in tr.info.nouns:  # type: ignore[union-attr]
+            d += 3  # "has sent Kim a gift of 24 horses": the verb says who gives
         if d < best_d:
             best, best_d = tr, d
     return best

@@ -91,6 +91,7 @@ class TriggerRule:
     type: str
     forms: tuple[str, ...]
     not_for: tuple[str, ...] = ()
+    nouns: frozenset[str] = frozenset()  # the forms that are nouns ("deliveries", "a gift"): no subject or object
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> TriggerRule:
@@ -104,13 +105,14 @@ class TriggerRule:
         forms: list[str] = []
         for v in d["verbs"]:
             forms.extend(verb_forms(v))
-        for n in d["nouns"]:
-            forms.extend((n, plural(n)))
+        nouns = [f for n in d["nouns"] for f in (n, plural(n))]
+        forms.extend(nouns)
         forms.extend(d["phrases"])
         for k in ("verbs", "nouns", "phrases"):
             if not isinstance(d[k], list) or not all(isinstance(x, str) and x.strip() for x in d[k]):
                 raise PatternError(f"{where}: {k} must be a list of non-empty strings")
-        return cls(d["type"], tuple(dict.fromkeys(forms)), not_for)
+        return cls(d["type"], tuple(dict.fromkeys(forms)), not_for,
+                   frozenset(n.lower() for n in nouns) - {v.lower() for v in d["verbs"] for v in verb_forms(v)})
 
 
 # the irregular verbs of the cue lists: lemma -> (past, past participle)
@@ -239,6 +241,7 @@ class Patterns:
     speech: dict[str, Any] = field(default_factory=dict)
     heads: frozenset[str] = frozenset()  # nouns that make an item word before them a modifier ("missile work")
     people: dict[str, frozenset[str]] = field(default_factory=dict)  # ambiguous / military / civilian words
+    implied: dict[str, str] = field(default_factory=dict)  # "arming" -> weapons_other: a verb naming what it moves
     pronouns: tuple[str, ...] = ()  # "of them" after a figure: the item of the sentence before
     references: tuple[str, ...] = ()  # "the number at" before a figure: the item of the sentence before
 
@@ -271,10 +274,16 @@ def _people(where: str, d: Any) -> dict[str, frozenset[str]]:
     return {k: frozenset(s.lower() for s in _strings(f"{where}: people.{k}", v)) for k, v in d.items()}
 
 
-def _load_triggers() -> tuple[TriggerRule, ...]:
+def _load_triggers() -> tuple[tuple[TriggerRule, ...], dict[str, str]]:
     d = _read("triggers.json")
-    _check_keys("patterns/triggers.json", d, {"description", "triggers"}, {"triggers"})
-    return tuple(TriggerRule.from_dict(a, f"patterns/triggers.json: triggers[{i}]") for i, a in enumerate(d["triggers"]))
+    where = "patterns/triggers.json"
+    _check_keys(where, d, {"description", "triggers", "implied"}, {"triggers"})
+    implied: dict[str, str] = {}
+    for cat, forms in (d.get("implied") or {}).items():
+        if cat not in CATEGORIES:
+            raise PatternError(f"{where}: implied: unknown category {cat!r}")
+        implied.update({f.lower(): cat for f in _strings(f"{where}: implied.{cat}", forms)})
+    return tuple(TriggerRule.from_dict(a, f"{where}: triggers[{i}]") for i, a in enumerate(d["triggers"])), implied
 
 
 def _load_modifiers() -> tuple[ModifierRule, ...]:
@@ -341,9 +350,10 @@ def _load_speech() -> dict[str, Any]:
 def load_patterns() -> Patterns:
     """Read and validate every pattern file once per process."""
     items, ignore, units, pronouns, references, heads, people = _load_items()
+    triggers, implied = _load_triggers()
     return Patterns(
         actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, references=references,
         heads=heads, people=people,
-        triggers=_load_triggers(),
+        triggers=triggers, implied=implied,
         modifiers=_load_modifiers(), numbers=_load_numbers(), attach=_load_attach(), speech=_load_speech(),
     )
