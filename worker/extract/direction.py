@@ -34,12 +34,13 @@ _IN = frozenset({"in", "inside", "within", "on"})
 _NP_GAP = frozenset({"the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern", "southern",
                      "far", "far-eastern", "north", "south", "occupied", "east", "west", "neighbouring", "neighboring",
                      "ally", "mainland", "territory", "soil", "border", "region", "regions"})
-_ITEM_NP = frozenset({"more", "additional", "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
+_ITEM_NP = frozenset({"origin", "made", "built", "supplied", "produced", "designed", "manufactured", "more", "additional", "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
                       "short-range", "long-range", "combat", "elite", "such", "own", "older", "old", "used", "of", "-",
                       "'s", "’s", "'", "the", "advanced", "latest", "special", "regular", "so-called", "thousands",
                       "some", "about", "over", "than", "up", "to", "around", "nearly", "roughly", "at", "least",
                       "an", "estimated", "a", "its", "their", "outdated", "several", "dozens", "hundreds", "millions"})
 _POSSESSIVE = frozenset({"'s", "’s", "'"})
+_COPULA = frozenset({"were", "was", "are", "is", "be", "been"})
 _RECEIVING = frozenset({"receive", "use", "request"})
 _PEOPLE = frozenset({"troops", "workers"})
 _REACH = 12  # words between a party and the item or its transfer word, at most
@@ -74,7 +75,7 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
         if not (lo <= a.start < hi):
             continue
         code = a.label
-        if on_item(s, a, start, end):
+        if on_item(s, a, item.start, item.end):
             out.append(Clue(code, SUPPLIER, 3.0, "origin"))
             continue
         far = max(anchors[0] - a.end, a.start - anchors[1], 0)
@@ -140,14 +141,20 @@ def _position(s: Sentence, a: Mention, code: str, trigger: Mention) -> list[Clue
 
 def on_item(s: Sentence, a: Mention, start: int, end: int) -> bool:
     """Is the actor part of the item's own phrase ("North Korean troops", "Pyongyang's missiles",
-    "shells of North Korean origin")?"""
+    "shells of North Korean origin"), or said of it ("the missiles were North Korean-made")?"""
     w = s.words
     if a.end <= start:
         if a.info == "adj" or (a.end < len(w) and w[a.end] in _POSSESSIVE):
             return all(x in _ITEM_NP or x[:1].isdigit() or "-" in x for x in w[a.end:start]) and start - a.end <= 5
         return False
-    if a.start >= end and a.info == "adj" and a.start - end <= 2 and all(x == "of" for x in w[end:a.start]):
-        return True  # "shells of North Korean origin"
+    if a.start >= end and a.info == "adj":
+        between = w[end:a.start]
+        if a.start - end <= 2 and all(x == "of" for x in between):
+            return True  # "shells of North Korean origin"
+        if 0 < len(between) <= 12 and between[-1] in _COPULA or (len(between) > 1 and between[-2] in _COPULA
+                                                                  and between[-1] in ("all", "also", "likely")):
+            nxt = w[a.end] if a.end < len(w) else "."
+            return nxt in ("-", ",", ".", "and", "or", "made", "built", "origin") or nxt.endswith("-made")
     return False
 
 

@@ -232,7 +232,8 @@ class Pipeline:
             return False
         if len(parties) == 1 and self._third_party_in_clause(s, c):
             return False  # "North Korean workers ... materials provided by Chinese dealers"
-        origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, c.start, c.end)}
+        item = c.pair.item
+        origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, item.start, item.end)}
         tr = c.trigger
         if c.reciprocal:
             return True
@@ -241,7 +242,12 @@ class Pipeline:
         if tr is None:
             return bool(origin) and bool(parties - origin) or self._present(s, c)
         if tr.label == "use":
-            return bool(origin) and bool(parties - origin)
+            # "Russia fired North Korean missiles"; or a giving word reaches the item too ("missiles that
+            # Russian troops fire ... were supplied by Pyongyang")
+            return (bool(origin) and bool(parties - origin)) or any(
+                t.label in ("give", "receive", "motion") and c.clause[0] <= t.start < c.clause[1]
+                and abs(t.start - c.start) <= _TRIGGER_BEFORE and c.category not in t.info.not_for  # type: ignore[union-attr]
+                for t in s.triggers)
         if tr.label == "presence":
             return c.category in ("troops", "workers") or _place_after(s, tr)
         return True
@@ -452,7 +458,10 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
     """The transfer word that reaches the item: the nearest in its clause (before it preferred)."""
     best, best_d = None, 1e9
     item = c.pair.item
+    own = None
     for tr in s.triggers:
+        if tr.start <= item.start and item.end <= tr.end and tr.label == "give":
+            own = tr  # "Moscow plans to help North Korea": the item is a giving word itself
         if c.category in tr.info.not_for:  # type: ignore[union-attr]
             continue
         if item.start <= tr.start < item.end or (c.figure is not None and c.figure.start <= tr.start < c.figure.end):
@@ -478,7 +487,7 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             d += 3  # "has sent Kim a gift of 24 horses": the verb says who gives
         if d < best_d:
             best, best_d = tr, d
-    return best
+    return best if best is not None else own
 
 
 def _longest(mods: list[Mention]) -> list[Mention]:
