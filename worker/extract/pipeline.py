@@ -210,17 +210,24 @@ class Pipeline:
         terminators = [m.start for m in s.modifiers if m.label == "TERMINATE"]
         paid = [tr for tr in s.triggers if s.words[tr.start] in _PAYING]
         for c in cands:
-            c.scopes = scopes_of(mods, c.start, c.end, terminators, s.words, 0)
+            reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]  # type: ignore[union-attr]
+            c.scopes = scopes_of(reach, c.start, c.end, terminators, s.words, 0)
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
         return cands
 
     def keep(self, s: Sentence, c: Candidate) -> bool:
-        """Drop what is no transfer whatever its words: losses, hypotheticals, a weak item without a figure."""
+        """Drop what is no transfer whatever its words: losses, hypotheticals, things shown or made, a
+        weak item ("contingent", "deployment") named as known ("the contingent") without a figure. Help
+        to make something is know-how ("assist North Korea in building satellites")."""
+        if "NOT_TRANSFER" in c.scopes and _helped_to_make(s, c):
+            c.scopes.discard("NOT_TRANSFER")
+            c.category = "technology"
         if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and "HYPOTHETICAL" not in c.scopes):
             return False
         rule = c.pair.item.info
         if getattr(rule, "weak", False) and c.figure is None:
-            return False
+            i = c.pair.item.start
+            return i > 0 and s.words[i - 1] in ("a", "an", "another", "second", "third", "new", "fresh", "first")
         return True
 
     def evidence(self, s: Sentence, c: Candidate, state: ArticleState) -> bool:
@@ -431,6 +438,23 @@ def _paid_for(s: Sentence, c: Candidate, paid: list[Mention]) -> bool:
                 k -= 1
             if k >= tr.end and w[k] == "for":
                 return True
+    return False
+
+
+_HELP = frozenset({"help", "helps", "helped", "helping", "assist", "assists", "assisted", "assisting", "aid", "aided",
+                   "support", "supported", "supporting", "enable", "enabled", "enabling"})
+_MAKING = frozenset({"build", "building", "make", "making", "develop", "developing", "produce", "producing",
+                     "mass-produce", "manufacture", "manufacturing", "assemble", "assembling", "launch", "launching",
+                     "put", "deploy", "improve", "upgrade", "modernise", "modernize"})
+
+
+def _helped_to_make(s: Sentence, c: Candidate) -> bool:
+    """Is the item what someone is helped to make ("helping North Korea mass-produce drones")?"""
+    w = s.words
+    i = c.pair.item.start
+    for v in range(i - 1, max(-1, i - 4), -1):
+        if w[v] in _MAKING:
+            return any(x in _HELP for x in w[max(0, v - 7):v])
     return False
 
 

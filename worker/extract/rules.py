@@ -184,10 +184,15 @@ class ModifierRule:
     category: str
     direction: str
     max_scope: int | None = None
+    only_for: tuple[str, ...] = ()  # the item categories it reaches (all when empty): "killed" is said of people
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ModifierRule:
-        _check_keys(where, d, {"literal", "category", "direction", "max_scope"}, {"literal", "category", "direction"})
+        _check_keys(where, d, {"literal", "category", "direction", "max_scope", "only_for"},
+                    {"literal", "category", "direction"})
+        only_for = tuple(_strings(where, d["only_for"])) if d.get("only_for") else ()
+        if set(only_for) - set(CATEGORIES):
+            raise PatternError(f"{where}: unknown category in only_for")
         if d["category"] not in MODIFIER_CATEGORIES:
             raise PatternError(f"{where}: unknown category {d['category']!r}")
         if d["direction"] not in DIRECTIONS:
@@ -195,7 +200,7 @@ class ModifierRule:
         scope = d.get("max_scope")
         if scope is not None and (not isinstance(scope, int) or scope < 0):
             raise PatternError(f"{where}: max_scope must be a non-negative integer")
-        return cls(d["literal"], d["category"], d["direction"], scope)
+        return cls(d["literal"], d["category"], d["direction"], scope, only_for)
 
 
 @dataclass(frozen=True)
