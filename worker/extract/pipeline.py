@@ -138,7 +138,7 @@ class Pipeline:
             return []
         source = self._source(s, attributions, state.sources)
         dates = self.dates.find(s.text, state.published)
-        return dedupe([self.event(s, c, cands, dates, source) for c in cands])
+        return dedupe(_contents(s, [self.event(s, c, cands, dates, source) for c in cands]))
 
     def refer_back(self, s: Sentence, loose: list[Figure], pairs: list[Pair], state: ArticleState) -> list[Pair]:
         """Figures whose sentence names no item for them, read as the item named before: "a number that
@@ -342,8 +342,8 @@ class Pipeline:
         elif "PERIOD" not in c.scopes and (c.trigger is None or c.trigger.label != "use"):
             if (q is not None and q.total) or "TOTAL" in c.scopes or any(d.kind == "since" for d in dates):
                 mode = "total"
-            elif q is not None and status != "planned" and not q.vague:
-                mode = "total"
+            elif q is not None and status != "planned" and (_so_far(s, c) if q.vague else not _batch(s, c)):
+                mode = "total"  # "has shipped 1.5 million shells", "some 3,000 are now in Kursk"
         if c.pair.running:
             mode = "total"
         since = None
@@ -456,6 +456,47 @@ def _helped_to_make(s: Sentence, c: Candidate) -> bool:
         if w[v] in _MAKING:
             return any(x in _HELP for x in w[max(0, v - 7):v])
     return False
+
+
+def _contents(s: Sentence, events: list[dict]) -> list[dict]:
+    """What containers carry shares their mode and start ("1,000 containers of munitions have been
+    delivered since August": the munitions too)."""
+    boxes = [e for e in events if e["category"] == "containers" and e["mode"] == "total"]
+    for e in events:
+        if e["quantity"] is None and e["category"] != "containers" and e["mode"] == "unspecified":
+            box = next((b for b in boxes if b["supplier"] == e["supplier"]), None)
+            if box is not None:
+                e["mode"], e["since"] = "total", box["since"]
+    return events
+
+
+_PERFECT = frozenset({"has", "have", "had", "'s", "’ve", "'ve"})
+
+
+def _so_far(s: Sentence, c: Candidate) -> bool:
+    """Does the clause give the figure as standing now: a perfect tense ("has shipped", "have been sent"),
+    a presence ("are now in Kursk"), "now", or a calendar period ("in 2024", "last year")?"""
+    lo, hi = c.clause
+    w = s.words[lo:hi]
+    if any(x in _PERFECT for x in w) or "now" in w:
+        return True
+    if c.trigger is not None and c.trigger.label == "presence":
+        return True
+    return any(x == "in" and y[:2] in ("19", "20") and len(y) == 4 and y.isdigit() for x, y in zip(w, w[1:]))
+
+
+_BATCH = frozenset({"group", "batch", "dispatch", "shipment", "consignment", "delivery", "first", "last", "single",
+                    "each", "one", "cargo", "load", "train", "convoy", "flight"})
+
+
+def _batch(s: Sentence, c: Candidate) -> bool:
+    """Is the figure one batch ("the first group of 1,500", "a dispatch of 1,500", "the last delivery,
+    ... 255 barrels") rather than a running figure?"""
+    f = c.figure
+    if f is None:
+        return False
+    lo = max(0, min(f.start, c.pair.item.start) - 5)
+    return any(x in _BATCH for x in s.words[lo:f.start])
 
 
 def _place_after(s: Sentence, tr: Mention) -> bool:
