@@ -17,7 +17,7 @@ from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_SPA
 from worker.extract.dates import parse_published
 from worker.extract.pipeline import Pipeline
 from worker.extract.relevance import RelevanceFilter
-from worker.extract.sentence import sentences_of
+from worker.extract.sentence import PARTY_SET, sentences_of
 
 MAX_INPUT_CHARS = 20_000_000  # the cheap regex pass reads this much of a text (10 MB pages included)
 MAX_STRINGS = 100_000  # words spaCy may remember before the pipeline is rebuilt (see _bound_vocab)
@@ -171,8 +171,11 @@ class Extractor:
             low_tokens = [low[i:i + n] for i, n in zip(starts, lengths)]
         else:  # a character whose lower case is longer: lower-case word by word
             low_tokens = [text[i:i + n].lower() for i, n in zip(starts, lengths)]
-        sentences = sentences_of(text, doc.user_data[SENTENCES], starts, lengths, low_tokens,
-                                 doc.user_data[MENTIONS], doc.user_data.get(GAPS) or set())
+        mentions = doc.user_data[MENTIONS]
+        if not PARTY_SET <= {a.label for a in mentions.get("actor", ())}:
+            return []  # an article that does not name both parties holds no transfer between them
+        sentences = sentences_of(text, doc.user_data[SENTENCES], starts, lengths, low_tokens, mentions,
+                                 doc.user_data.get(GAPS) or set())
         events = self.pipeline(sentences, doc.user_data.get(_PUBLISHED))
         original = doc.user_data.get("tw_original") or text
         offsets: dict[int, int] = doc.user_data.get(_OFFSETS) or {}

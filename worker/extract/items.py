@@ -133,7 +133,8 @@ class ItemFinder:
         for tr in s.triggers:
             cat = self.implied.get(s.words[tr.start])
             rule = self.plain.get(cat) if cat else None
-            if rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items):
+            if rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items) \
+                    and not any(0 < it.start - tr.end <= 12 for it in items):  # "arming Russia with shells"
                 out.append(Mention("item", cat, tr.start, tr.end, tr.cstart, tr.cend, rule))
         return out
 

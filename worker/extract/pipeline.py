@@ -272,7 +272,8 @@ class Pipeline:
             return False
         i = c.pair.item.start
         known = i > 0 and s.words[i - 1] in ("the", "those", "these", "such", "its", "their", "the same")
-        moved = c.trigger is not None and c.trigger.label in ("give", "motion", "receive", "presence")
+        moved = c.trigger is not None and c.trigger.label in ("give", "motion", "receive", "presence") \
+            and c.category in before
         return known or c.figure is not None or moved
 
     @staticmethod
