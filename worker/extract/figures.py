@@ -69,6 +69,8 @@ class FigureReader:
             return "date"  # "13 October", "Oct. 13"
         if before in self.not_before:
             return "label"  # "Resolution 2397", "No. 1"
+        if before == "each" or (start >= 2 and words[start - 2] == "each" and before in ("carrying", "with", "holding")):
+            return "rate"  # "five ships, each carrying about 2,000 tonnes": a load per carrier
         if after in ("-", "–") and end + 1 < len(words):
             unit = self.after.get(words[end + 1])
             if unit is not None:

@@ -207,7 +207,7 @@ class Pipeline:
 
     def scopes(self, s: Sentence, cands: list[Candidate]) -> list[Candidate]:
         mods = _longest([m for m in s.modifiers if m.label != "TERMINATE"])
-        terminators = [m.start for m in s.modifiers if m.label == "TERMINATE"]
+        terminators = [m.start for m in s.modifiers if m.label == "TERMINATE" and not _gives_with(s, m)]
         paid = [tr for tr in s.triggers if s.words[tr.start] in _PAYING]
         for c in cands:
             reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]  # type: ignore[union-attr]
@@ -222,8 +222,8 @@ class Pipeline:
         if "NOT_TRANSFER" in c.scopes and _helped_to_make(s, c):
             c.scopes.discard("NOT_TRANSFER")
             c.category = "technology"
-        if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and "HYPOTHETICAL" not in c.scopes):
-            return False
+        if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and not c.scopes & {"CASUALTY", "NOT_TRANSFER"}):
+            return False  # a denial reaches past 'in breach of': "denied sending shells in breach of sanctions"
         rule = c.pair.item.info
         if getattr(rule, "weak", False) and c.figure is None:
             i = c.pair.item.start
@@ -397,9 +397,9 @@ _LIST_WORDS = frozenset({",", "and", "or", "as", "well", "along", "with", "plus"
 
 
 def _listed(between: list[str]) -> bool:
-    """Do these words join two items of one list (", along with", "and", ", as well as")?"""
-    return len(between) <= 8 and any(w in (",", "and", "or", "with", "plus", "including") for w in between) \
-        and all(w in _LIST_WORDS or w[:1].isdigit() for w in between)
+    """Do these words join two items of one list (", along with", "and", ", as well as", "; and")?"""
+    return len(between) <= 8 and any(w in (",", "and", "or", "with", "plus", "including", ";") for w in between) \
+        and all(w in _LIST_WORDS or w == ";" or w[:1].isdigit() for w in between)
 
 
 _TOPIC_WORDS = frozenset({"on", "help", "with", "for", "deploy", "build", "develop", "building", "developing", "deploying",
@@ -505,12 +505,24 @@ def _place_after(s: Sentence, tr: Mention) -> bool:
     return any(tr.end <= a.start <= tr.end + 3 and a.label in PARTY_SET for a in s.actors)
 
 
+def _gives_with(s: Sentence, m: Mention) -> bool:
+    """"may supply Moscow with more shells": the 'with' of a giving verb and its recipient brings the
+    thing given; it ends no clause."""
+    return s.words[m.start] == "with" and any(tr.label == "give" and 0 <= m.start - tr.end <= 3 for tr in s.triggers)
+
+
 def _clause_bounds(s: Sentence) -> list[int]:
-    """Where clauses end: the TERMINATE words, semicolons, and a comma before a participle (", wrecking")."""
-    out = {m.start for m in s.modifiers if m.label == "TERMINATE"}
+    """Where clauses end: the TERMINATE words, semicolons (not those of a list after a colon: "Russia's
+    deliveries this year: 500,000 barrels of oil; 50,000 tonnes of flour"), and a comma before a
+    participle (", wrecking")."""
+    out = {m.start for m in s.modifiers if m.label == "TERMINATE" and not _gives_with(s, m)}
     w = s.words
-    out.update(i for i, x in enumerate(w) if x == ";" or (x == "," and i + 1 < len(w) and w[i + 1].endswith("ing")
-                                                             and len(w[i + 1]) > 5))
+    listed = ":" in w and ";" in w and w.index(":") < w.index(";")
+    out.update(i for i, x in enumerate(w) if (x == ";" and not listed)
+               or (x == "," and i + 1 < len(w) and w[i + 1].endswith("ing") and len(w[i + 1]) > 5))
+    if listed:
+        out.discard(next((m.start for m in s.modifiers if s.words[m.start] == ";"), -1))
+        out = {b for b in out if w[b] != ";"}
     return sorted(out)
 
 
