@@ -109,7 +109,10 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
 
 def _subject(s: Sentence, trigger: Mention, lo: int) -> Mention | None:
     """The party that is the subject of the transfer word: the nearest name or possessive before it,
-    in its clause, with no preposition before it and at most 12 words from it."""
+    in its clause, with no preposition before it and at most 12 words from it. A participle right
+    after a noun ("missiles provided by North Korea") has none."""
+    if any(it.end == trigger.start for it in s.items):
+        return None
     best = None
     for a in s.actors:
         if lo <= a.start and a.end <= trigger.start and trigger.start - a.end <= 12:

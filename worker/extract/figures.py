@@ -62,7 +62,7 @@ class FigureReader:
         after = words[end] if end < len(words) else ""
         before = words[start - 1] if start > 0 else ""
         if q.qualifier in ("exact", "range") and q.value is not None and 1900 <= q.value <= 2100 \
-                and (q.low is None or 1900 <= q.low) and "," not in text and "." not in text and _DIGITS & set(text):
+                and (q.low is None or 1900 <= q.low) and any(len(x) == 4 and x.isdigit() for x in words[start:end]):
             return "year"  # "2023", "2018-2019"
         if after in self.months or (before.rstrip(".") in self.months and q.value is not None and q.value <= 31
                                     and not q.vague):

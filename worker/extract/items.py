@@ -77,7 +77,7 @@ class ItemFinder:
             nxt = raw[k + 1] if k + 1 < len(raw) else None
             if nxt is not None and (nxt.start == it.end or (nxt.start == it.end + 1 and s.words[it.end] == "-")):
                 continue  # a compound: "rocket launcher experts" are experts
-            if it.end < len(s.words) and s.words[it.end] in self.heads:
+            if it.end < len(s.words) and s.words[it.end] in self.heads and it.label not in ("troops", "workers"):
                 continue  # "missile work", "drone factory", "arms deal": a modifier of another noun
             if nxt is not None and nxt.label == "technology" and it.label != "technology" and it.end - it.start == 1 \
                     and not s.words[it.start].endswith("s") and 0 < nxt.start - it.end <= 3 \
@@ -199,10 +199,13 @@ def _agent(s: Sentence, it: Mention, before: list[Mention]) -> bool:
 
 
 def passive(words: list[str], i: int) -> bool:
-    """Is the verb at ``i`` a passive participle ("were sent", "have been delivered", "is reportedly being shipped")?"""
+    """Is the verb at ``i`` a passive participle ("were sent", "have been delivered", "is reportedly being
+    shipped", "missiles provided by North Korea")?"""
     v = words[i]
     if not (v.endswith("ed") or v in _PARTICIPLES):
         return False
+    if i + 1 < len(words) and words[i + 1] == "by":
+        return True
     for k in range(max(0, i - 3), i):
         if words[k] in _BE and all(x in _PASSIVE_GAP for x in words[k + 1:i]):
             return True
