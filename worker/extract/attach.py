@@ -52,6 +52,7 @@ class Pair:
     earlier: bool = False  # the figure is an earlier value ("up from 200"; "on top of the 11,000 it sent")
     ref: dict | None = None  # the event of the sentence before that the item stands for ("2,000 of them")
     running: bool = False  # a running total named after the item ("bringing the total deployed there to 14,000")
+    part: bool = False  # a part of a whole ("8,000 of a total of 10,000", "10,000 of them now in Kursk")
 
 
 @dataclass(slots=True)
@@ -102,11 +103,11 @@ class Attacher:
                 nxt = next((g for g in figures if g.start > f.start), None)
                 target = self._forward(s, nxt, by_start, actor_adj) if nxt is not None else None
                 if target is not None:  # "about 8,000 of a total of 10,000 soldiers": a part of them
-                    extra.append(Pair(target.item, f))
+                    extra.append(Pair(target.item, f, part=True))
                     continue
             of_whom = self._of_whom(s, f, pairs)
             if of_whom is not None:  # "12,000 soldiers, about 10,000 of whom are in Kursk"
-                extra.append(Pair(of_whom.item, f))
+                extra.append(Pair(of_whom.item, f, part=not f.q.increment))
                 continue
             back = self._earlier(s, f, pairs)
             if back is not None:

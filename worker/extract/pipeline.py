@@ -132,7 +132,8 @@ class Pipeline:
         cands = _absorb_topics(s, self.candidates(s, pairs))
         cands = self.scopes(s, cands)
         cands = [c for c in cands if self.keep(s, c)]
-        cands = [c for c in cands if c.pair.ref is not None or self.evidence(s, c, state)]
+        cands = [c for c in cands if (c.pair.ref is not None or self.evidence(s, c, state))
+                 and not (c.pair.part and not _part_moved(s, c))]
         cands = self.direct(s, cands, state)
         if not cands:
             return []
@@ -469,6 +470,26 @@ def _contents(s: Sentence, events: list[dict]) -> list[dict]:
             if box is not None:
                 e["mode"], e["since"] = "total", box["since"]
     return events
+
+
+def _part_moved(s: Sentence, c: Candidate) -> bool:
+    """Is a part of a whole said to be somewhere or sent ("10,000 of them now in Kursk", "2,000 of them
+    have been sent"), not what it is made of ("500 of them are officers") or what was done with it
+    ("fired 60 of the 100 missiles")?"""
+    f = c.figure
+    if f is None:
+        return True
+    w = s.words
+    k = f.end
+    while k < len(w) and w[k] in ("of", "them", "whom", "which", "those", "the", "a", "total", ","):
+        k += 1
+    while k < len(w) and w[k] in _LINKING:
+        if w[k] == "in" or (w[k] in ("are", "were", "is", "was") and k + 1 < len(w) and w[k + 1] in ("in", "now", "deployed", "stationed", "based")):
+            return True
+        k += 1
+    if k < len(w) and w[k] in ("in", "inside", "near", "on"):
+        return True
+    return any(tr.start == k and tr.label in ("give", "motion", "presence") for tr in s.triggers)
 
 
 _PERFECT = frozenset({"has", "have", "had", "'s", "’ve", "'ve"})
