@@ -46,6 +46,7 @@ class FigureReader:
                 self.after[p.lower()] = kind
         self.max_after = max((len(p.split()) for p in self.after), default=1)
         self.rates = tuple(tuple(p.split()) for p in words.rates)
+        self.rate_first = frozenset(r[0] for r in self.rates)
 
     def __call__(self, s: Sentence) -> list[Figure]:
         out: list[Figure] = []
@@ -90,9 +91,10 @@ class FigureReader:
     def _rate(self, words: list[str], end: int) -> bool:
         """A per-period figure: "500,000 barrels a year", "6,000 shells a month", "3,000 per day"."""
         for k in range(end, min(end + 4, len(words))):
-            for r in self.rates:
-                if tuple(words[k:k + len(r)]) == r:
-                    return True
+            if words[k] in self.rate_first:
+                for r in self.rates:
+                    if tuple(words[k:k + len(r)]) == r:
+                        return True
             if words[k] in (",", ";", "and", "or", "to", "from", "since", "in"):
                 return False
         return False

@@ -88,7 +88,9 @@ class ItemFinder:
             if it.label in ("troops", "workers") and _agent(s, it, raw[:k]):
                 continue
             kept.append(it)
-        if any(it.label in ("troops", "workers") for it in kept):
+        if any(it.label in ("troops", "workers") for it in kept) and (
+                len({it.label for it in kept if it.label in ("troops", "workers")}) == 2
+                or any(" ".join(s.words[it.start:it.end]) in self.people["ambiguous"] for it in kept)):
             kept = self._people_kind(s, kept)
         return kept
 

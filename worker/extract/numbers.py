@@ -14,10 +14,12 @@ counts, or whether it counts anything, is for figures.py and attach.py to say.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from worker.extract.rules import NumberWords
 
+_ANY_DIGIT = re.compile(r"\d")
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP"}
 _RANGE_JOINERS = frozenset({"to", "-", "–", "—"})
 _HYPHENS = frozenset({"-", "–"})
@@ -82,6 +84,8 @@ class NumberReader:
         self.max_vague = max(len(k) for k in self.vague)
         self.max_inc = max(len(k) for k in self.inc_before)
         self.vague_first = {k[0] for k in self.vague}
+        self.words_set = frozenset(self.units) | frozenset(self.scales) | frozenset(self.vague_first) | {"half"}
+        self.opens = frozenset(self.units) | frozenset(self.vague_first) | {"a", "an", "half"}
         self._end = 0
 
     # -- one number --------------------------------------------------------------------------------
@@ -148,11 +152,19 @@ class NumberReader:
     # -- the figures of a sentence -------------------------------------------------------------------
     def read(self, words: list[str], offsets: list[int], text: str) -> list[Quantity]:
         """Every figure of a sentence (its lower-cased words, their character offsets, its text)."""
-        w, at = self._split(words)
+        if _ANY_DIGIT.search(text) is None and self.words_set.isdisjoint(words):
+            return []  # no digit and no number word: nothing to read
+        w, at = self._split(words) if "-" in text else (words, None)
         out: list[Quantity] = []
         n = len(w)
+        opens = self.opens
+        # the words where a figure can begin, found in one pass (most words cannot)
+        candidates = [k for k, t in enumerate(w) if t in opens or t[:1].isdigit() or t[:1] == "."]
         i = 0
-        while i < n:
+        for k in candidates:
+            if k < i:
+                continue
+            i = k
             t = w[i]
             if t in self.vague_first:
                 vq = self._vague(w, i)
@@ -162,11 +174,9 @@ class NumberReader:
                     i = max(i, self._end)
                     continue
             if not (t[:1].isdigit() or t in self.units or t in ("a", "an", "half") or t[:1] == "."):
-                i += 1
                 continue
             first = self._number(w, i)
             if first is None:
-                i += 1
                 continue
             v1, j, _ = first
             q = Quantity(i, j, 0, 0, v1, v1, v1, "exact", "")
@@ -195,11 +205,11 @@ class NumberReader:
             i = max(i + 1, self._end)
         return out
 
-    def _split(self, words: list[str]) -> tuple[list[str], list[int]]:
+    def _split(self, words: list[str]) -> tuple[list[str], list[int] | None]:
         """The words with number-bearing hyphenated words cut at their hyphens ('thousand-300',
-        'one-point-five'), and for each piece the index of the word it came from."""
+        'one-point-five'), and for each piece the index of the word it came from (None: unchanged)."""
         if not any("-" in x and len(x) > 1 for x in words):
-            return words, list(range(len(words)))
+            return words, None
         w: list[str] = []
         at: list[int] = []
         for k, x in enumerate(words):
@@ -232,7 +242,7 @@ class NumberReader:
                 return Quantity(i, j, 0, 0, None, low, None, "vague", "", vague=True), j
         return None
 
-    def _finish(self, w: list[str], at: list[int], words: list[str], offsets: list[int], text: str,
+    def _finish(self, w: list[str], at: list[int] | None, words: list[str], offsets: list[int], text: str,
                 q: Quantity) -> Quantity:
         """Add what stands around the number: money sign, increment and qualifier words, 'or so',
         'more', 'in total'."""
@@ -275,7 +285,7 @@ class NumberReader:
             q.total = True
             end += 2
         self._end = end  # where reading goes on, in the cut words
-        q.start, q.end = at[start], at[end - 1] + 1
+        q.start, q.end = (at[start], at[end - 1] + 1) if at is not None else (start, end)
         q.cstart = offsets[q.start]
         q.cend = offsets[q.end - 1] + len(words[q.end - 1])
         q.text = text[q.cstart:q.cend]

@@ -75,7 +75,6 @@ class ArticleState:
     people: str = "troops"  # the kind of people the article has moved last
     previous: list[dict] = field(default_factory=list)  # the events of the sentence before
     sources: list[str] = field(default_factory=list)
-    parties: set[str] = field(default_factory=set)  # parties named so far
 
     def __post_init__(self) -> None:
         if self.published is not None:
@@ -105,7 +104,6 @@ class Pipeline:
             found = self.sentence(s, state)
             events.extend(found)
             state.previous = found
-            state.parties |= s.parties()
             for ev in found:
                 if ev["category"] in ("troops", "workers"):
                     state.people = ev["category"]
@@ -116,6 +114,8 @@ class Pipeline:
         if s.question():
             return []  # "How many troops are in Russia?" asserts nothing
         previous_category = state.previous[-1]["category"] if state.previous else None
+        if not state.previous and not s.parties():
+            return []  # a sentence naming no party, after none that moved anything, holds no transfer
         items = self.find_items(s, state.people, previous_category)
         if not items and not state.previous:
             return []
@@ -127,11 +127,12 @@ class Pipeline:
                 p.ref = state.previous[-1]  # "About 2,000 of them are clearing mines"
         if not pairs:
             return []
+        cands = _absorb_topics(s, self.candidates(s, pairs))
+        cands = [c for c in self.scopes(s, cands) if self.keep(s, c)]
+        if not cands:
+            return []
         attributions = self.attributions.find(s.text)
         self._drop_reporters(s, attributions)
-        cands = _absorb_topics(s, self.candidates(s, pairs))
-        cands = self.scopes(s, cands)
-        cands = [c for c in cands if self.keep(s, c)]
         cands = [c for c in cands if (c.pair.ref is not None or self.evidence(s, c, state))
                  and not (c.pair.part and not _part_moved(s, c))]
         cands = self.direct(s, cands, state)

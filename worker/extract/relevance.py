@@ -84,7 +84,12 @@ class RelevanceFilter:
             rules = [a for a in patterns.actors if a.code == code]
             self.sides[code] = PhraseFinder([p for a in rules if not a.case_sensitive for p in a.phrases],
                                             [p for a in rules if a.case_sensitive for p in a.phrases])
-        self.items = PhraseFinder([p for it in patterns.items for p in it.phrases] + list(patterns.pronouns)
+        # items that need a context word are left out: the context words are items themselves
+        # what a sentence with a figure but no item needs to say of the item before: a transfer word or a
+        # total noun ("Fewer than 60 have been delivered to date", "Seoul now puts the figure at 12,000")
+        self.back = PhraseFinder([f for t in patterns.triggers if t.type != "use" for f in t.forms]
+                                 + list(patterns.attach.total_nouns) + ["in all", "so far", "to date"])
+        self.items = PhraseFinder([p for it in patterns.items if not it.context for p in it.phrases] + list(patterns.pronouns)
                                   + list(patterns.references) + ["North Koreans"])  # counted as people
 
     def __call__(self, text: str) -> bool:
@@ -105,15 +110,22 @@ class RelevanceFilter:
         after_gap: list[bool] = []
         k = 0
         prev_index = -2
+        prev_named = False  # the sentence kept last names a party
         for n, (s, e) in enumerate(sentences):
             while k < len(item_pos) and item_pos[k] < s:
                 k += 1
-            if (k < len(item_pos) and item_pos[k] < e) or (prev_index == n - 1 and _FIGURE.search(low, s, e)):
-                # a sentence naming an item, or one right after it with a figure ("Fewer than 60 have
-                # been delivered to date": the item of the sentence before)
-                kept.append((s, e))
-                after_gap.append(n != prev_index + 1)
-                prev_index = n
+            has_item = k < len(item_pos) and item_pos[k] < e
+            follows = prev_index == n - 1 and prev_named
+            if not has_item and not (follows and _FIGURE.search(low, s, e) and self.back.search_in(text, low, s, e)):
+                continue
+            # a sentence naming an item, or one right after it with a figure ("Fewer than 60 have been
+            # delivered to date": the item of the sentence before); either names a party or follows one
+            named = any(side.search_in(text, low, s, e) for side in self.sides.values())
+            if not named and not follows:
+                continue
+            kept.append((s, e))
+            after_gap.append(n != prev_index + 1)
+            prev_index, prev_named = n, named or follows
         if not kept:
             return None
         return Plan(tuple(kept), tuple(after_gap))

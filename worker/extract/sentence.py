@@ -73,20 +73,44 @@ class Sentence:
         return t.endswith("?") or (len(t) > 1 and t[-1] in "\"'”’" and t[-2] == "?")
 
 
+class _Local(dict):
+    """A sentence's mentions by kind, made sentence-relative the first time a kind is read (most
+    sentences are read for their items only)."""
+
+    __slots__ = ("_found", "_starts", "_ts", "_te", "_cs", "_ce")
+
+    def __init__(self, found: dict[str, list[Mention]], starts: dict[str, list[int]], ts: int, te: int, cs: int,
+                 ce: int) -> None:
+        super().__init__()
+        self._found, self._starts = found, starts
+        self._ts, self._te, self._cs, self._ce = ts, te, cs, ce
+
+    def __missing__(self, kind: str) -> list[Mention]:
+        ts, te, cs, ce = self._ts, self._te, self._cs, self._ce
+        starts = self._starts.get(kind)
+        if starts is None:
+            self[kind] = []
+            return self[kind]
+        found = self._found[kind]
+        lo, hi = bisect_left(starts, ts), bisect_left(starts, te)
+        local = [Mention(m.kind, m.label, m.start - ts, min(m.end, te) - ts, m.cstart - cs, min(m.cend, ce) - cs, m.info)
+                 for m in found[lo:hi]]
+        self[kind] = local
+        return local
+
+    def get(self, kind: str, default=None):  # type: ignore[override]
+        return self[kind] if kind in KINDS or kind in self else default
+
+
 def sentences_of(text: str, spans: list[tuple[int, int]], token_starts: list[int], token_lengths: list[int],
                  low_tokens: list[str], mentions: dict[str, list[Mention]], gaps: set[int]) -> Iterator[Sentence]:
     """The document's sentences, each with its own words and mentions (offsets made sentence-relative)."""
     starts = {k: [m.start for m in mentions.get(k, ())] for k in KINDS}
+    found = {k: mentions.get(k, []) for k in KINDS}
     for n, (cs, ce) in enumerate(spans):
         ts = max(0, bisect_right(token_starts, cs) - 1)
         te = bisect_left(token_starts, ce)
         if te <= ts:
             continue
-        local: dict[str, list[Mention]] = {}
-        for k in KINDS:
-            found = mentions.get(k, ())
-            lo, hi = bisect_left(starts[k], ts), bisect_left(starts[k], te)
-            local[k] = [Mention(m.kind, m.label, m.start - ts, min(m.end, te) - ts, m.cstart - cs, min(m.cend, ce) - cs,
-                                m.info) for m in found[lo:hi]]
         yield Sentence(n, cs, ce, text[cs:ce], low_tokens[ts:te], [i - cs for i in token_starts[ts:te]],
-                       cs in gaps, local)
+                       cs in gaps, _Local(found, starts, ts, te, cs, ce))
