@@ -45,6 +45,7 @@ class FigureReader:
             for p in phrases:
                 self.after[p.lower()] = kind
         self.max_after = max((len(p.split()) for p in self.after), default=1)
+        self.after_first = frozenset(p.split()[0] for p in self.after)
         self.rates = tuple(tuple(p.split()) for p in words.rates)
         self.rate_first = frozenset(r[0] for r in self.rates)
 
@@ -76,10 +77,11 @@ class FigureReader:
             unit = self.after.get(words[end + 1])
             if unit is not None:
                 return unit  # "152-mm", "500-kilogram"
-        for n in range(min(self.max_after, len(words) - end), 0, -1):
-            kind = self.after.get(" ".join(words[end:end + n]))
-            if kind is not None:
-                return kind
+        if after in self.after_first:
+            for n in range(min(self.max_after, len(words) - end), 0, -1):
+                kind = self.after.get(" ".join(words[end:end + n]))
+                if kind is not None:
+                    return kind
         if self._rate(words, end):
             return "rate"  # "500,000 barrels a year"
         if text.lower() in ("one", "a", "an") and after in ("of", "that", "which", "who", ",", "."):

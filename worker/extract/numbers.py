@@ -84,6 +84,8 @@ class NumberReader:
         self.max_vague = max(len(k) for k in self.vague)
         self.max_inc = max(len(k) for k in self.inc_before)
         self.vague_first = {k[0] for k in self.vague}
+        self.inc_last = frozenset(k[-1] for k in self.inc_before)
+        self.qual_last = frozenset(k[-1] for k in self.qualifiers)
         self.words_set = frozenset(self.units) | frozenset(self.scales) | frozenset(self.vague_first) | {"half"}
         self.opens = frozenset(self.units) | frozenset(self.vague_first) | {"a", "an", "half"}
         self._end = 0
@@ -251,14 +253,15 @@ class NumberReader:
             q.money = True
             start -= 1
         # words before: "roughly another 1,500", "an additional 1,500", "between", "more than"
-        for n in range(min(self.max_inc, start), 0, -1):
-            if tuple(w[start - n:start]) in self.inc_before:
-                q.increment = True
-                start -= n
-                break
+        if start > 0 and w[start - 1] in self.inc_last:
+            for n in range(min(self.max_inc, start), 0, -1):
+                if tuple(w[start - n:start]) in self.inc_before:
+                    q.increment = True
+                    start -= n
+                    break
         if q.qualifier == "range" and start > 0 and w[start - 1] == "between":
             start -= 1
-        if not q.vague:
+        if not q.vague and start > 0 and w[start - 1] in self.qual_last:
             for n in range(min(self.max_qual, start), 0, -1):
                 key = tuple(w[start - n:start])
                 if key in self.qualifiers:
@@ -266,7 +269,7 @@ class NumberReader:
                         q.qualifier = self.qualifiers[key]
                     start -= n
                     break
-        if not q.increment:
+        if not q.increment and start > 0 and w[start - 1] in self.inc_last:
             for n in range(min(self.max_inc, start), 0, -1):  # "some further 2,000": qualifier, then increment
                 if tuple(w[start - n:start]) in self.inc_before:
                     q.increment = True
