@@ -35,7 +35,7 @@ class Prior:
 class Category:
     name: str
     about: str
-    priors: tuple[Prior, ...]
+    priors: tuple[Prior, ...]  # none: the category goes both ways, and only the sentence can say which
     default_unit: str
     keep_other_units: bool
     say_unit: bool

@@ -82,6 +82,8 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
         if far > _REACH:
             continue
         prep = _preposition(w, a.start)
+        if a.start > anchors[1] and prep in ("from", "out") and _purpose_between(w, anchors[1], a.start):
+            continue  # "troops sent to help drive Ukraine's army from the Kursk region": another verb's
         if trigger is not None and trigger.label in _RECEIVING and a.start - trigger.end <= 2 \
                 and w[trigger.end - 1] in ("to", "on", "at"):
             # "Moscow turned to Pyongyang for weapons", "relies on North Korea": who is turned to supplies
@@ -161,6 +163,12 @@ def on_item(s: Sentence, a: Mention, start: int, end: int) -> bool:
     return False
 
 
+def _purpose_between(w: list[str], lo: int, hi: int) -> bool:
+    """Is there an infinitive between ("to help drive", "to clear")? Its verb takes what follows."""
+    return any(w[k] == "to" and k + 1 < hi and w[k + 1] not in _NP_GAP and w[k + 1][:1].isalpha()
+               and w[k + 1] not in ("russia", "moscow", "north", "pyongyang", "the") for k in range(lo, hi))
+
+
 def _preposition(w: list[str], i: int) -> str | None:
     k = i - 1
     while k >= 0 and w[k] in _NP_GAP:
@@ -168,7 +176,7 @@ def _preposition(w: list[str], i: int) -> str | None:
     if k < 0:
         return None
     p = w[k]
-    if p == "in" and k >= 2:
+    if p in ("in", "near", "outside", "around") and k >= 2:
         # "to Dunay in Russia's east": the outer preposition governs a place name before 'in'
         for j in range(k - 1, max(-1, k - 4), -1):
             if w[j] in ("to", "into", "from"):

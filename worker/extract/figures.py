@@ -48,6 +48,7 @@ class FigureReader:
         self.after_first = frozenset(p.split()[0] for p in self.after)
         self.rates = tuple(tuple(p.split()) for p in words.rates)
         self.rate_first = frozenset(r[0] for r in self.rates)
+        self.units_words = frozenset({"barrels", "tonnes", "tons", "bbl", "shells", "rounds", "troops", "workers"})
 
     def __call__(self, s: Sentence) -> list[Figure]:
         out: list[Figure] = []
@@ -91,8 +92,16 @@ class FigureReader:
         return "count"
 
     def _rate(self, words: list[str], end: int) -> bool:
-        """A per-period figure: "500,000 barrels a year", "6,000 shells a month", "3,000 per day"."""
-        for k in range(end, min(end + 4, len(words))):
+        """A per-period figure: "500,000 barrels a year", "6,000 shells a month", "3,000 per day",
+        "500,000 barrels, roughly 60,000 tonnes, per year" (past an equivalent figure in commas)."""
+        k0 = end
+        if end + 1 < len(words) and words[end] in self.units_words and words[end + 1] == ",":
+            j = end + 2
+            while j < len(words) and j < end + 6 and words[j] != ",":
+                j += 1
+            if j < len(words) and words[j] == "," and any(w[:1].isdigit() for w in words[end + 2:j]):
+                k0 = j + 1
+        for k in range(k0, min(k0 + 4, len(words))):
             if words[k] in self.rate_first:
                 for r in self.rates:
                     if tuple(words[k:k + len(r)]) == r:

@@ -17,6 +17,8 @@ from worker.extract.components import Mention
 from worker.extract.rules import ItemRule, Patterns
 from worker.extract.sentence import Sentence
 
+_GENERIC = frozenset({"equipment", "gear", "hardware", "systems", "system", "supplies", "materiel", "kit", "kits",
+                      "components", "assistance", "aid", "help", "support", "weapons", "arms"})
 _CARRIER_PREPS = frozenset({"on", "aboard", "onboard", "by", "via", "in"})
 _CARRIER_GAP = frozenset({"the", "a", "an", "its", "their", "military", "transport", "cargo", "chartered", "special",
                           "large", "heavy", "-"})
@@ -76,6 +78,11 @@ class ItemFinder:
         for k, it in enumerate(raw):
             nxt = raw[k + 1] if k + 1 < len(raw) else None
             if nxt is not None and (nxt.start == it.end or (nxt.start == it.end + 1 and s.words[it.end] == "-")):
+                if " ".join(s.words[nxt.start:nxt.end]) in _GENERIC and it.label not in ("weapons_other", "troops",
+                                                                                          "workers"):
+                    # "electronic warfare gear", "air defence equipment": a generic head takes the kind of
+                    # the word before it
+                    raw[k + 1] = replace(it, end=nxt.end, cend=nxt.cend)
                 continue  # a compound: "rocket launcher experts" are experts
             if it.end < len(s.words) and s.words[it.end] in self.heads and it.label not in ("troops", "workers"):
                 continue  # "missile work", "drone factory", "arms deal": a modifier of another noun
