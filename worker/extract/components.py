@@ -178,8 +178,9 @@ def _korean_kims(doc: Doc, actors: list[Mention]) -> list[Mention]:
 
 
 def _longest(matches: list) -> list:
-    """Keep the longest of overlapping matches (earliest first on ties)."""
-    matches = sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0]))
+    """Keep the longest of overlapping matches (earliest first on ties; on the same words, a plain item
+    before one that needs a context word: "containers of aid" is economic aid)."""
+    matches = sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0], bool(getattr(m[3], "context", False))))
     taken: set[int] = set()
     out = []
     for s, e, label, info in matches:
