@@ -91,7 +91,8 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
         elif prep in _TO:
             if trigger is not None and trigger.label == "use":
                 continue  # "fired into Ukraine": the target, not who received them
-            out.append(Clue(code, RECIPIENT, 1.0 if prep == "for" else 4.0, "preposition"))
+            weak = prep == "for" and code in PARTY_SET  # "S-400s for India": a third country's is what it gets
+            out.append(Clue(code, RECIPIENT, 1.0 if weak else 4.0, "preposition"))
         elif prep in _FROM or (prep == "out" and a.start >= 2 and w[a.start - 1] == "of"):
             out.append(Clue(code, SUPPLIER, 4.0, "preposition"))
         elif prep == "by" and trigger is not None and trigger.end <= a.start and passive(w, trigger.start):
@@ -120,6 +121,13 @@ def _subject(s: Sentence, trigger: Mention, lo: int) -> Mention | None:
         if lo <= a.start and a.end <= trigger.start and trigger.start - a.end <= 12:
             if best is None or a.end > best.end:
                 best = a
+    if best is not None and "and" in s.words[best.end:trigger.start] and any(
+            tr.label == "give" and best.start - tr.end in (0, 1) and tr.end <= best.start
+            for tr in s.triggers if tr is not trigger):
+        # "Tehran has handed Moscow 300 drones and agreed to supply 2,000 more": the object of the first
+        # verb is not the subject of the second
+        earlier = [a for a in s.actors if a.end <= best.start and lo <= a.start]
+        best = max(earlier, key=lambda a: a.end) if earlier else None
     if best is None or _preposition(s.words, best.start) is not None:
         return None
     if best.info == "adj" and not (best.end < len(s.words) and s.words[best.end] in _POSSESSIVE):

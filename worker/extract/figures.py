@@ -72,7 +72,7 @@ class FigureReader:
             return "date"  # "13 October", "Oct. 13"
         if before in self.not_before:
             return "label"  # "Resolution 2397", "No. 1"
-        if before == "each" or (start >= 2 and words[start - 2] == "each" and before in ("carrying", "with", "holding")):
+        if "each" in words[max(0, start - 6):start] and "," not in words[words.index("each", max(0, start - 6)):start]:
             return "rate"  # "five ships, each carrying about 2,000 tonnes": a load per carrier
         if after in ("-", "–") and end + 1 < len(words):
             unit = self.after.get(words[end + 1])
@@ -101,6 +101,10 @@ class FigureReader:
                 j += 1
             if j < len(words) and words[j] == "," and any(w[:1].isdigit() for w in words[end + 2:j]):
                 k0 = j + 1
+        if k0 < len(words) and words[k0] in self.units_words:
+            k0 += 1
+        if k0 + 1 < len(words) and words[k0] == "," and words[k0 + 1] in self.rate_first:
+            k0 += 1  # "..., roughly 60,000 tonnes, per year"
         for k in range(k0, min(k0 + 4, len(words))):
             if words[k] in self.rate_first:
                 for r in self.rates:

@@ -119,6 +119,11 @@ class Pipeline:
         items = self.find_items(s, state.people, previous_category)
         if not items and not state.previous:
             return []
+        if not items and self._denies_claim(s):
+            # "Pyongyang calls such accusations 'absurd'": the transfer of the sentence before, denied
+            return [{**ev, "quantity": None, "mode": "unspecified", "since": None, "status": "denied",
+                     "attribution": self._source(s, self.attributions.find(s.text), state.sources) or ev["attribution"],
+                     "evidence": s.text, "span": [s.start, s.end]} for ev in _distinct(state.previous)]
         figures = self.read_figures(s)
         attached = self.attach(s, items, figures)
         pairs = attached.pairs + self.refer_back(s, attached.loose, attached.pairs, state)
@@ -142,6 +147,10 @@ class Pipeline:
         dates = self.dates.find(s.text, state.published)
         return dedupe(_contents(s, [self.event(s, c, cands, dates, source) for c in cands]))
 
+    def _denies_claim(self, s: Sentence) -> bool:
+        return any(m.label == "DENIED" for m in s.modifiers) and not self.patterns.claims.isdisjoint(s.words) \
+            and not any(tr.label in ("give", "receive", "motion") for tr in s.triggers)
+
     def refer_back(self, s: Sentence, loose: list[Figure], pairs: list[Pair], state: ArticleState) -> list[Pair]:
         """Figures whose sentence names no item for them, read as the item named before: "a number that
         already counts the approximately 3,000 dispatched so far", "Fewer than 60 have been delivered to
@@ -155,7 +164,8 @@ class Pipeline:
             moved = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers)
             named = self.attach.total_noun_before(s, f) or any(x in ("in", "so", "to") and y in ("all", "far", "date")
-                                                                  for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4]))
+                                                                  for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4])) \
+                or (f.end < len(w) and w[f.end] in self.attach.units)  # "Moscow reported 6,400 tonnes"
             if not (moved or named):
                 continue
             total = self.attach.total_noun_before(s, f)
@@ -239,11 +249,11 @@ class Pipeline:
         parties = s.parties()
         if not parties and not self._continues(s, c, state):
             return False
-        if len(parties) == 1 and self._third_party_in_clause(s, c):
-            return False  # "North Korean workers ... materials provided by Chinese dealers"
         item = c.pair.item
         origin = {a.label for a in s.actors if a.label in PARTY_SET and on_item(s, a, item.start, item.end)}
         tr = c.trigger
+        if len(parties) == 1 and (tr is not None and _third_subject(s, c, tr) or _third_in_clause(s, c)):
+            return False  # "Tehran has handed Moscow 300 drones and agreed to supply 2,000 more"
         if c.reciprocal:
             return True
         if getattr(c.pair.item.info, "transfer", False):
@@ -459,6 +469,46 @@ def _helped_to_make(s: Sentence, c: Candidate) -> bool:
         if w[v] in _MAKING:
             return any(x in _HELP for x in w[max(0, v - 7):v])
     return False
+
+
+_SPEAKING = frozenset({"said", "says", "say", "believes", "believe", "believed", "estimates", "estimated", "assesses",
+                       "assessed", "seen", "saw", "found", "fears", "feared", "warned", "warns", "confirmed", "thinks",
+                       "expects", "expected", "reported", "reports", "claimed", "claims", "accused", "accuses", "alleged",
+                       "alleges", "suspects", "suspected", "told", "tells", "noted", "added", "according", "citing",
+                       "intelligence", "officials", "official", "ministry", "agency", "media"})
+
+
+def _third_in_clause(s: Sentence, c: Candidate) -> bool:
+    """Another country in the clause of an item whose sentence names one party only, and not as the one
+    who speaks ("Washington believes", "Seoul's spy agency said"): its own dealings, not the two's."""
+    lo, hi = c.clause
+    for a in s.actors:
+        if lo <= a.start < hi and a.label not in PARTY_SET and a.label != "UKR":
+            near = s.words[max(0, a.start - 2):a.end + 4]
+            if _SPEAKING.isdisjoint(near):
+                return True
+    return False
+
+
+def _third_subject(s: Sentence, c: Candidate, tr: Mention) -> bool:
+    """Is another country named before the transfer word, in its clause, with no 'that' or reporting verb
+    between (so likely its subject), in a sentence naming only one party?"""
+    for a in s.actors:
+        if a.label not in PARTY_SET and a.label != "UKR" and c.clause[0] <= a.start and a.end <= tr.start \
+                and a.info == "name":
+            between = s.words[a.end:tr.start]
+            if not any(w in ("that", "said", "says", "say", "told", "which", "who", "seen", "evidence")
+                       for w in between):
+                return True
+    return False
+
+
+def _distinct(events: list[dict]) -> list[dict]:
+    """One event per supplier, recipient and category."""
+    seen: dict[tuple, dict] = {}
+    for ev in events:
+        seen.setdefault((ev["supplier"], ev["recipient"], ev["category"]), ev)
+    return list(seen.values())
 
 
 def _contents(s: Sentence, events: list[dict]) -> list[dict]:

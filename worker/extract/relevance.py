@@ -88,7 +88,11 @@ class RelevanceFilter:
         # what a sentence with a figure but no item needs to say of the item before: a transfer word or a
         # total noun ("Fewer than 60 have been delivered to date", "Seoul now puts the figure at 12,000")
         self.back = PhraseFinder([f for t in patterns.triggers if t.type != "use" for f in t.forms]
-                                 + list(patterns.attach.total_nouns) + ["in all", "so far", "to date"])
+                                 + list(patterns.attach.total_nouns) + ["in all", "so far", "to date"]
+                                 + list(patterns.units))
+        # a denial of the claim before ("Pyongyang calls such accusations absurd")
+        self.denials = PhraseFinder([m.literal for m in patterns.modifiers if m.category == "DENIED"
+                                     and len(m.literal) > 3])
         self.items = PhraseFinder([p for it in patterns.items if not it.context for p in it.phrases] + list(patterns.pronouns)
                                   + list(patterns.references) + ["North Koreans"])  # counted as people
 
@@ -116,7 +120,8 @@ class RelevanceFilter:
                 k += 1
             has_item = k < len(item_pos) and item_pos[k] < e
             follows = prev_index == n - 1 and prev_named
-            if not has_item and not (follows and _FIGURE.search(low, s, e) and self.back.search_in(text, low, s, e)):
+            if not has_item and not (follows and ((_FIGURE.search(low, s, e) and self.back.search_in(text, low, s, e))
+                                                  or self.denials.search_in(text, low, s, e))):
                 continue
             # a sentence naming an item, or one right after it with a figure ("Fewer than 60 have been
             # delivered to date": the item of the sentence before); either names a party or follows one

@@ -247,6 +247,7 @@ class Patterns:
     heads: frozenset[str] = frozenset()  # nouns that make an item word before them a modifier ("missile work")
     people: dict[str, frozenset[str]] = field(default_factory=dict)  # ambiguous / military / civilian words
     implied: dict[str, str] = field(default_factory=dict)  # "arming" -> weapons_other: a verb naming what it moves
+    claims: frozenset[str] = frozenset()  # "such accusations": what a denial with no item points back to
     pronouns: tuple[str, ...] = ()  # "of them" after a figure: the item of the sentence before
     references: tuple[str, ...] = ()  # "the number at" before a figure: the item of the sentence before
 
@@ -258,11 +259,11 @@ def _load_actors() -> tuple[ActorRule, ...]:
 
 
 def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                           frozenset[str], dict[str, frozenset[str]]]:
+                           frozenset[str], dict[str, frozenset[str]], frozenset[str]]:
     d = _read("items.json")
     where = "patterns/items.json"
-    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references", "heads", "people"},
-                {"items"})
+    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references", "heads", "people",
+                           "claims"}, {"items"})
     items = tuple(ItemRule.from_dict(a, f"{where}: items[{i}]") for i, a in enumerate(d["items"]))
     ignore = _strings(f"{where}: ignore", d.get("ignore", []))
     ignore = list(dict.fromkeys([*ignore, *(plural(p) for p in ignore if not p.endswith("s"))]))
@@ -271,7 +272,8 @@ def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...
             tuple(s.lower() for s in _strings(f"{where}: pronouns", d.get("pronouns", []))),
             tuple(" ".join(s.lower().split()) for s in _strings(f"{where}: references", d.get("references", []))),
             frozenset(s.lower() for s in _strings(f"{where}: heads", d.get("heads", []))),
-            _people(where, d.get("people", {})))
+            _people(where, d.get("people", {})),
+            frozenset(s.lower() for s in _strings(f"{where}: claims", d.get("claims", []))))
 
 
 def _people(where: str, d: Any) -> dict[str, frozenset[str]]:
@@ -354,11 +356,11 @@ def _load_speech() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def load_patterns() -> Patterns:
     """Read and validate every pattern file once per process."""
-    items, ignore, units, pronouns, references, heads, people = _load_items()
+    items, ignore, units, pronouns, references, heads, people, claims = _load_items()
     triggers, implied = _load_triggers()
     return Patterns(
         actors=_load_actors(), items=items, ignore=ignore, units=units, pronouns=pronouns, references=references,
-        heads=heads, people=people,
+        heads=heads, people=people, claims=claims,
         triggers=triggers, implied=implied,
         modifiers=_load_modifiers(), numbers=_load_numbers(), attach=_load_attach(), speech=_load_speech(),
     )
