@@ -39,6 +39,8 @@ _MONEY_BACK = frozenset({"worth", "valued", "totalling", "totaling", "totalled",
 _MONEY_BACK_GAP = _MONEY_BACK | {"at", "to", "estimated", "reportedly", "put", "an", "some", ",", "-", "–", "—"}
 _MONEY_FORWARD_GAP = frozenset({"in", "of", "worth", "new", "additional", "direct", "extra", "further", "annual",
                                 "yearly"})
+_EARLIER_GAP = frozenset({"its", "their", "the", "a", "an", "previous", "earlier", "initial", "prior", "estimate",
+                          "estimated", "figure", "of", "some", "about", "around"})
 _PRONOUN_SUBJECTS = frozenset({"it", "they", "pyongyang", "moscow"})
 _AUX = frozenset({"had", "has", "have", "already", "also", "reportedly"})
 
@@ -143,7 +145,11 @@ class Attacher:
         gap = 0
         while k < n and gap <= _FORWARD_GAP:
             if k in by_start:
-                return by_start[k]
+                p = by_start[k]
+                nxt = p.item.end
+                if getattr(p.item.info, "weak", False) and nxt + 1 < n and w[nxt] == "of" and nxt + 1 in by_start:
+                    return by_start[nxt + 1]  # "1 million barrels of fuel": the fuel
+                return p
             x = w[k]
             if x in self.units and k + 1 < n and w[k + 1] in _UNIT_OF:
                 k += 2  # "67,300 barrels of refined petroleum", "$1 billion worth of food"
@@ -176,8 +182,14 @@ class Attacher:
         """"about 240 rocket launchers, up from some 200": the same item, as its figure stood before;
         "on top of the roughly 11,000 it sent last autumn": what was sent before."""
         w = s.words
-        earlier = any(tuple(w[max(0, f.start - len(e)):f.start]) == e for e in self.earlier) \
-            or (f.start >= 3 and any(tuple(w[f.start - len(e) - 1:f.start - 1]) == e for e in self.earlier))
+        earlier = False
+        for gap in range(0, 5):  # "up from 200", "up from some 200", "up from its estimate of 3,000"
+            k = f.start - gap
+            if gap and w[k] not in _EARLIER_GAP:
+                break
+            if any(tuple(w[max(0, k - len(e)):k]) == e for e in self.earlier):
+                earlier = True
+                break
         sent_before = False
         if not earlier and f.end + 1 < len(w) and w[f.end] in _PRONOUN_SUBJECTS:
             k = f.end + 1

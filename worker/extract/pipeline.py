@@ -162,7 +162,9 @@ class Pipeline:
             if f.kind != "count" or (f.q.vague and f.q.text.lower() in self.attach.vague_needs_item):
                 continue
             moved = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
-                        and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers)
+                        and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
+                or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
+                                          for tr in s.triggers))  # "Moscow was counting on another 100"
             named = self.attach.total_noun_before(s, f) or any(x in ("in", "so", "to") and y in ("all", "far", "date")
                                                                   for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4])) \
                 or (f.end < len(w) and w[f.end] in self.attach.units)  # "Moscow reported 6,400 tonnes"
