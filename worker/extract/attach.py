@@ -236,7 +236,7 @@ class Attacher:
     def total_noun_before(self, s: Sentence, f: Figure) -> bool:
         """Is the figure the value of a total noun ('the number at', 'bringing the total to')?"""
         w = s.words
-        lo = max(0, f.start - self.w.reach - 2)
+        lo = max(0, f.start - 14)
         return any(x in self.w.total_nouns for x in w[lo:f.start]) and f.start > 0 and w[f.start - 1] in ("at", "to", "of")
 
 

@@ -226,6 +226,8 @@ class Pipeline:
         for c in cands:
             reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]  # type: ignore[union-attr]
             c.scopes = scopes_of(reach, c.start, c.end, terminators, s.words, 0)
+            if "DENIED" in c.scopes and "HYPOTHETICAL" in c.scopes and not _denial_apart(reach):
+                c.scopes.discard("DENIED")  # "has not publicly acknowledged sending": neither said nor denied
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
         return cands
 
@@ -351,6 +353,9 @@ class Pipeline:
         status = status_of(c.scopes)
         f = c.figure
         q = f.q if f is not None else None
+        lo = s.offsets[c.clause[0]] if c.clause[0] < len(s.offsets) else 0
+        hi = s.offsets[c.clause[1]] if c.clause[1] < len(s.offsets) else len(s.text)
+        dates = [d for d in dates if lo <= d.start < hi]  # "since June; it had also shipped launchers": not theirs
         mode = "unspecified"
         if (q is not None and q.increment) or ("INCREMENT" in c.scopes and not (q is not None and q.total)):
             mode = "additional"
@@ -492,6 +497,24 @@ def _third_in_clause(s: Sentence, c: Candidate) -> bool:
     return False
 
 
+_HOLDING = frozenset({"hold", "holds", "held", "holding", "contain", "contains", "contained", "containing", "carry",
+                      "carries", "carried", "carrying", "take", "taken"})
+
+
+def _held_in_containers(s: Sentence, c: Candidate, state: ArticleState) -> bool:
+    """"Those containers could hold up to 2 million shells": what containers that moved hold moved with
+    them (containers named before in the sentence, or moved by the sentence before)."""
+    if c.category not in _MUNITIONS:
+        return False
+    w = s.words
+    i = c.start
+    verb = next((k for k in range(max(0, i - 6), i) if w[k] in _HOLDING), None)
+    if verb is None:
+        return False
+    boxes = any(it.label == "containers" and it.end <= verb for it in s.items)
+    return boxes and (bool(s.parties()) or any(ev["category"] == "containers" for ev in state.previous))
+
+
 def _third_subject(s: Sentence, c: Candidate, tr: Mention) -> bool:
     """Is another country named before the transfer word, in its clause, with no 'that' or reporting verb
     between (so likely its subject), in a sentence naming only one party?"""
@@ -577,6 +600,13 @@ def _batch(s: Sentence, c: Candidate) -> bool:
 def _place_after(s: Sentence, tr: Mention) -> bool:
     """A party's land right after a presence word ("are in Russia", "stationed in Kursk")."""
     return any(tr.end <= a.start <= tr.end + 3 and a.label in PARTY_SET for a in s.actors)
+
+
+def _denial_apart(mods: list[Mention]) -> bool:
+    """A denial of its own, not the 'not' of a hypothetical framing ("denied sending shells in breach of
+    sanctions" denies; the 'not' of "has not confirmed" shares its words with a hypothetical rule)."""
+    hyp = [m for m in mods if m.label == "HYPOTHETICAL"]
+    return any(d.label == "DENIED" and not any(d.start < h.end and h.start < d.end for h in hyp) for d in mods)
 
 
 def _gives_with(s: Sentence, m: Mention) -> bool:
