@@ -39,6 +39,7 @@ _MONEY_BACK = frozenset({"worth", "valued", "totalling", "totaling", "totalled",
 _MONEY_BACK_GAP = _MONEY_BACK | {"at", "to", "estimated", "reportedly", "put", "an", "some", ",", "-", "–", "—"}
 _MONEY_FORWARD_GAP = frozenset({"in", "of", "worth", "new", "additional", "direct", "extra", "further", "annual",
                                 "yearly"})
+_QUOTES = frozenset({'"', "'", "“", "‘", "”", "’"})
 _EARLIER_GAP = frozenset({"its", "their", "the", "a", "an", "previous", "earlier", "initial", "prior", "estimate",
                           "estimated", "figure", "of", "some", "about", "around"})
 _PRONOUN_SUBJECTS = frozenset({"it", "they", "pyongyang", "moscow"})
@@ -236,8 +237,11 @@ class Attacher:
     def total_noun_before(self, s: Sentence, f: Figure) -> bool:
         """Is the figure the value of a total noun ('the number at', 'bringing the total to')?"""
         w = s.words
+        k = f.start - 1
+        while k > 0 and w[k] in _QUOTES:
+            k -= 1  # 'at "over 9 million"'
         lo = max(0, f.start - 14)
-        return any(x in self.w.total_nouns for x in w[lo:f.start]) and f.start > 0 and w[f.start - 1] in ("at", "to", "of")
+        return any(x in self.w.total_nouns for x in w[lo:f.start]) and k >= 0 and w[k] in ("at", "to", "of")
 
 
 def _calibre(w: list[str], k: int) -> bool:

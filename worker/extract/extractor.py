@@ -173,7 +173,7 @@ class Extractor:
             low_tokens = [text[i:i + n].lower() for i, n in zip(starts, lengths)]
         mentions = doc.user_data[MENTIONS]
         if not PARTY_SET <= {a.label for a in mentions.get("actor", ())}:
-            return []  # an article that does not name both parties holds no transfer between them
+            return []  # the sentences read never name the other party: nothing moves between the two
         sentences = sentences_of(text, doc.user_data[SENTENCES], starts, lengths, low_tokens, mentions,
                                  doc.user_data.get(GAPS) or set())
         events = self.pipeline(sentences, doc.user_data.get(_PUBLISHED))

@@ -145,7 +145,8 @@ class Pipeline:
             return []
         source = self._source(s, attributions, state.sources)
         dates = self.dates.find(s.text, state.published)
-        return dedupe(_contents(s, [self.event(s, c, cands, dates, source) for c in cands]))
+        events = [self.event(s, c, cands, dates, source) for c in cands]
+        return dedupe(_contents(cands, events))
 
     def _denies_claim(self, s: Sentence) -> bool:
         return any(m.label == "DENIED" for m in s.modifiers) and not self.patterns.claims.isdisjoint(s.words) \
@@ -251,6 +252,8 @@ class Pipeline:
         come from, a presence only in a party's land), or an item marked with one party's name beside
         the other party; and a party named in the sentence, or an event in the sentence before."""
         parties = s.parties()
+        if _held_in_containers(s, c, state):
+            return True  # "the containers likely held munitions"
         if not parties and not self._continues(s, c, state):
             return False
         item = c.pair.item
@@ -289,7 +292,7 @@ class Pipeline:
         i = c.pair.item.start
         known = i > 0 and s.words[i - 1] in ("the", "those", "these", "such", "its", "their", "the same")
         moved = c.trigger is not None and c.trigger.label in ("give", "motion", "receive", "presence") \
-            and c.category in before
+            and c.category in before | {"weapons_other", "containers"}
         return known or c.figure is not None or moved
 
     @staticmethod
@@ -364,8 +367,8 @@ class Pipeline:
                 mode = "total"
             elif q is not None and status != "planned" and (_so_far(s, c) if q.vague else not _batch(s, c)):
                 mode = "total"  # "has shipped 1.5 million shells", "some 3,000 are now in Kursk"
-        if c.pair.running:
-            mode = "total"
+        if c.pair.running or (c.pair.earlier and not (q is not None and q.increment)):
+            mode = "total"  # a running total, or the figure as it stood before ("on top of the 10,000 it sent")
         since = None
         if mode == "total":
             found = [d for d in dates if d.kind == "since"] or [d for d in dates if d.kind == "period"]
@@ -519,9 +522,9 @@ def _third_subject(s: Sentence, c: Candidate, tr: Mention) -> bool:
     """Is another country named before the transfer word, in its clause, with no 'that' or reporting verb
     between (so likely its subject), in a sentence naming only one party?"""
     for a in s.actors:
-        if a.label not in PARTY_SET and a.label != "UKR" and c.clause[0] <= a.start and a.end <= tr.start \
-                and a.info == "name":
-            between = s.words[a.end:tr.start]
+        if a.label not in PARTY_SET and a.label != "UKR" and a.end <= tr.start and a.info == "name" \
+                and (c.clause[0] <= a.start or _aside_only(s.words[a.end:c.clause[0] + 1])):
+            between = _without_asides(s.words[a.end:tr.start])
             if not any(w in ("that", "said", "says", "say", "told", "which", "who", "seen", "evidence")
                        for w in between):
                 return True
@@ -536,13 +539,14 @@ def _distinct(events: list[dict]) -> list[dict]:
     return list(seen.values())
 
 
-def _contents(s: Sentence, events: list[dict]) -> list[dict]:
+def _contents(cands: list[Candidate], events: list[dict]) -> list[dict]:
     """What containers carry shares their mode and start ("1,000 containers of munitions have been
-    delivered since August": the munitions too)."""
-    boxes = [e for e in events if e["category"] == "containers" and e["mode"] == "total"]
-    for e in events:
+    delivered since August": the munitions too), when it stands in their clause, after them."""
+    boxes = [(c, e) for c, e in zip(cands, events) if e["category"] == "containers" and e["mode"] == "total"]
+    for c, e in zip(cands, events):
         if e["quantity"] is None and e["category"] != "containers" and e["mode"] == "unspecified":
-            box = next((b for b in boxes if b["supplier"] == e["supplier"]), None)
+            box = next((b for bc, b in boxes if b["supplier"] == e["supplier"] and bc.clause == c.clause
+                        and 0 <= c.pair.item.start - bc.pair.item.end <= 8), None)
             if box is not None:
                 e["mode"], e["since"] = "total", box["since"]
     return events
@@ -583,7 +587,7 @@ def _so_far(s: Sentence, c: Candidate) -> bool:
     return any(x == "in" and y[:2] in ("19", "20") and len(y) == 4 and y.isdigit() for x, y in zip(w, w[1:]))
 
 
-_BATCH = frozenset({"group", "batch", "dispatch", "shipment", "consignment", "delivery", "first", "last", "single",
+_BATCH = frozenset({"group", "batch", "dispatch", "shipment", "consignment", "delivery", "first", "single",
                     "each", "one", "cargo", "load", "train", "convoy", "flight"})
 
 
@@ -594,7 +598,8 @@ def _batch(s: Sentence, c: Candidate) -> bool:
     if f is None:
         return False
     lo = max(0, min(f.start, c.pair.item.start) - 5)
-    return any(x in _BATCH for x in s.words[lo:f.start])
+    w = s.words
+    return any(x in _BATCH or (x == "last" and k > 0 and w[k - 1] == "the") for k, x in enumerate(w[lo:f.start], lo))
 
 
 def _place_after(s: Sentence, tr: Mention) -> bool:
@@ -653,12 +658,12 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             if d > _TRIGGER_BEFORE:
                 continue
         elif tr.start >= c.end:
-            if tr.start - c.end > _TRIGGER_AFTER:
+            between = _without_asides(s.words[c.end:tr.start])
+            if len(between) > _TRIGGER_AFTER:
                 continue
-            between = s.words[c.end:tr.start]
             # "shells that were shipped", "troops have been sent": the item is what the verb moves;
             # "weapons to replenish stocks": a verb of its own
-            d = (tr.start - c.end) * (1.3 if all(w in _LINKING for w in between) else 4.0)
+            d = len(between) * (1.3 if all(w in _LINKING for w in between) else 4.0)
         else:
             d = 0
         if not (c.clause[0] <= tr.start < c.clause[1]):
@@ -670,6 +675,22 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
         if d < best_d:
             best, best_d = tr, d
     return best if best is not None else own
+
+
+_ASIDE_HEADS = frozenset({"some", "many", "most", "all", "several", "half", "one", "each", "both", "none", "few",
+                          "which", "who", "whose", "dozens", "hundreds", "thousands"})
+
+
+def _aside_only(words: list[str]) -> bool:
+    """Do these words open a relative aside (", which accounts for most of its trade,")?"""
+    return words[:1] == [","] and len(words) > 1 and words[1] in ("which", "who", "whose")
+
+
+def _without_asides(words: list[str]) -> list[str]:
+    """The words with a comma-bound aside taken out (", some of them later seen near Kursk,")."""
+    if words[:1] != [","] or len(words) < 3 or words[1] not in _ASIDE_HEADS or "," not in words[1:]:
+        return words
+    return words[words.index(",", 1) + 1:]
 
 
 def _longest(mods: list[Mention]) -> list[Mention]:
