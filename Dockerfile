@@ -18,5 +18,6 @@ COPY feeds.yaml ./feeds.yaml
 
 USER transferwatch
 VOLUME ["/data"]
+EXPOSE 8650
 ENTRYPOINT ["transferwatch"]
 CMD ["run"]

@@ -90,6 +90,28 @@ def read_alerts(
             yield item
 
 
+def latest(
+    connection: redis.Redis, keys: Keys, limit: int, categories: Iterable[str] = (), *, until: str = "+"
+) -> list[StreamAlert]:
+    """The newest ``limit`` alerts up to the entry ``until`` (inclusive), oldest first."""
+    cats = tuple(categories)
+    found: list[StreamAlert] = []
+    end = until
+    while len(found) < limit:
+        page = connection.xrevrange(keys.alerts_stream, max=end, min="-", count=_PAGE)
+        for entry_id, fields in page:
+            item = parse_entry(entry_id, fields)
+            end = "(" + item.entry_id
+            if _matches(item, cats):
+                found.append(item)
+                if len(found) == limit:
+                    break
+        if len(page) < _PAGE:
+            break
+    found.reverse()
+    return found
+
+
 def last_id(connection: redis.Redis, keys: Keys) -> str:
     """The newest entry id, or ``0-0`` for an empty/missing Stream."""
     newest = connection.xrevrange(keys.alerts_stream, count=1)
@@ -113,7 +135,7 @@ def tail(
     cursor = last_id(connection, keys)
     if since:
         for item in _entries_after(connection, keys, since_to_id(since)):
-            if _id_key(item.entry_id) > _id_key(cursor):
+            if id_order(item.entry_id) > id_order(cursor):
                 cursor = item.entry_id  # added while we read the history
             if _matches(item, cats):
                 yield item
@@ -128,6 +150,7 @@ def tail(
                     yield item
 
 
-def _id_key(entry_id: str) -> tuple[int, int]:
+def id_order(entry_id: str) -> tuple[int, int]:
+    """A Stream id as a sortable pair: ``1731000000000-2`` -> ``(1731000000000, 2)``."""
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)

@@ -44,6 +44,7 @@ def main() -> None:
     extraction = run("bench_extraction.py")
     service_raw = run("bench_service.py", "--json")
     poll = run("bench_poll.py")
+    web = run("bench_web.py")
     try:
         service = json.loads(service_raw.splitlines()[-1])
     except (ValueError, IndexError):
@@ -70,6 +71,10 @@ def main() -> None:
                         service["pipeline"][1]["commands"], "", None))
     tick = ratio_after("tick / raw", poll)
     rows.append(row("1,000-feed poll tick vs raw concurrent conditional GETs", tick, "", None, "x"))
+    for route, label in (("/", "dashboard overview"), ("/api/figures", "/api/figures")):
+        found = re.search(rf"^GET {re.escape(route)}\s+(\d+) ms", web, re.M)
+        rows.append(row(f"{label}, 50 metrics x 200 reports, median", float(found.group(1)) if found else None,
+                        "", None, " ms"))
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report = "\n".join([
@@ -78,6 +83,7 @@ def main() -> None:
         "## Service (`bench/bench_service.py`)", "", "```", run("bench_service.py") if not service else
         json.dumps(service, indent=1), "```", "",
         "## Poller (`bench/bench_poll.py`)", "", "```", poll, "```", "",
+        "## Web dashboard (`bench/bench_web.py`)", "", "```", web, "```", "",
     ])
     (BENCH / "results.md").write_text(report)
     print("\n".join(rows))

@@ -19,11 +19,23 @@ def test_defaults():
         None, "transferwatch", "feeds.yaml", ".transferwatch", "info")
 
 
+def test_web_defaults_and_the_token_stays_out_of_the_repr():
+    s = Settings.from_env({})
+    assert (s.web_host, s.web_port, s.web_token) == ("127.0.0.1", 8650, None)
+    s = Settings.from_env({"TRANSFERWATCH_WEB_HOST": "0.0.0.0", "TRANSFERWATCH_WEB_PORT": "9000",
+                           "TRANSFERWATCH_WEB_TOKEN": "tok-3f9a1c"})
+    assert (s.web_host, s.web_port, s.web_token) == ("0.0.0.0", 9000, "tok-3f9a1c")
+    assert "tok-3f9a1c" not in repr(s)
+
+
 @pytest.mark.parametrize("env, variable", [
     ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
     ({"TRANSFERWATCH_PREFIX": "has space"}, "TRANSFERWATCH_PREFIX"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
     ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+    ({"TRANSFERWATCH_WEB_PORT": "80a"}, "TRANSFERWATCH_WEB_PORT"),
+    ({"TRANSFERWATCH_WEB_PORT": "70000"}, "TRANSFERWATCH_WEB_PORT"),
+    ({"TRANSFERWATCH_WEB_TOKEN": " padded "}, "TRANSFERWATCH_WEB_TOKEN"),
 ])
 def test_bad_values_name_the_variable(env, variable):
     with pytest.raises(ConfigError, match=variable):

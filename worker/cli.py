@@ -28,6 +28,7 @@ _LAZY = {
     "dispatch": "worker.commands.service:dispatch",
     "demo": "worker.commands.service:demo",
     "health": "worker.commands.service:health",
+    "web": "worker.commands.web:web",
 }
 
 

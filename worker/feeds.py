@@ -312,20 +312,30 @@ def add_feed(path: Path, url: str, *, name: str | None = None, interval: int | N
     return feed
 
 
-def remove_feed(path: Path, name: str) -> FeedConfig:
-    """Remove the feed ``name`` and the comment lines directly above it; the rest stays byte for byte."""
-    text, doc = _load_for_edit(path)
-    existing = parse_feeds(text, str(path))
+def _index_of(path: Path, existing: list[FeedConfig], name: str) -> int:
     index = next((i for i, f in enumerate(existing) if f.name == name), None)
     if index is None:
         known = ", ".join(f.name for f in existing) or "none"
         raise ConfigError(f"{path}: no feed named {name!r} (feeds: {known})")
+    return index
+
+
+def _shares_lines(entries: CommentedSeq) -> bool:
+    """True when the list is written so that line-based edits cannot cut it apart (flow style, items on one line)."""
+    if entries.fa.flow_style():
+        return True
+    lines = [entries.lc.item(i)[0] for i in range(len(entries))]
+    return len(set(lines)) != len(lines)
+
+
+def remove_feed(path: Path, name: str) -> FeedConfig:
+    """Remove the feed ``name`` and the comment lines directly above it; the rest stays byte for byte."""
+    text, doc = _load_for_edit(path)
+    existing = parse_feeds(text, str(path))
+    index = _index_of(path, existing, name)
     entries: CommentedSeq = doc["feeds"]
     lines = text.splitlines()
-    shares_line = any(
-        entries.lc.item(i)[0] == entries.lc.item(j)[0] for i in range(len(entries)) for j in range(i + 1, len(entries))
-    )
-    if entries.fa.flow_style() or shares_line:
+    if _shares_lines(entries):
         del entries[index]
         buf = io.StringIO()
         _yaml().dump(doc, buf)
@@ -336,11 +346,49 @@ def remove_feed(path: Path, name: str) -> FeedConfig:
         # the blank line that separated the removed item goes with it
         if start < len(kept) and not kept[start].strip() and (start == 0 or index == 0 or not kept[start - 1].strip()):
             del kept[start]
+        elif start == len(kept) and start > 0 and not kept[start - 1].strip():
+            del kept[start - 1]  # the last entry went: so does the blank line that set it apart
         new_text = "\n".join(kept) + ("\n" if kept else "")
     _check_edit(path, new_text, [f.name for f in existing if f.name != name])
     _write_atomically(path, new_text)
     log.info("feed_removed", file=str(path), feed=name)
     return existing[index]
+
+
+def set_enabled(path: Path, name: str, enabled: bool) -> FeedConfig:
+    """Enable or disable the feed ``name``: its ``enabled:`` value is rewritten (or the key added under its
+    other keys); every other byte of the file, comments included, stays as it was."""
+    text, doc = _load_for_edit(path)
+    existing = parse_feeds(text, str(path))
+    index = _index_of(path, existing, name)
+    if existing[index].enabled == enabled:
+        return existing[index]
+    entries: CommentedSeq = doc["feeds"]
+    entry: CommentedMap = entries[index]
+    word = "true" if enabled else "false"
+    lines = text.splitlines()
+    if _shares_lines(entries) or entry.fa.flow_style():
+        entry["enabled"] = enabled
+        buf = io.StringIO()
+        _yaml().dump(doc, buf)
+        new_text = buf.getvalue()
+    else:
+        if "enabled" in entry:
+            line, col = entry.lc.value("enabled")
+            token = re.match(r"[^\s#]*", lines[line][col:]).group(0)
+            lines[line] = lines[line][:col] + word + lines[line][col + len(token):]
+        else:
+            _start, end, _dash = _item_span(lines, entries, index)
+            column = entry.lc.key(next(iter(entry)))[1]
+            lines.insert(end, " " * column + f"enabled: {word}")
+        new_text = "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+    _check_edit(path, new_text, [f.name for f in existing])
+    if parse_feeds(new_text, str(path))[index].enabled != enabled:
+        raise ConfigError(f"{path}: the edit could not be applied safely (feed {name!r} is still "
+                          f"{'disabled' if enabled else 'enabled'})")
+    _write_atomically(path, new_text)
+    log.info("feed_enabled" if enabled else "feed_disabled", file=str(path), feed=name)
+    return existing[index].model_copy(update={"enabled": enabled})
 
 
 def _check_edit(path: Path, new_text: str, expected_names: list[str]) -> None:

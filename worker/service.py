@@ -1,4 +1,5 @@
-"""``transferwatch run``: the poller, N RQ workers and the alert dispatcher, supervised together.
+"""``transferwatch run``: the poller, N RQ workers and the alert dispatcher (and with ``--web`` the
+dashboard), supervised together.
 
 Workers run as child processes (``python -m worker worker``) in their own
 session, so a Ctrl-C in the terminal reaches only this process, which then
@@ -124,8 +125,9 @@ class WorkerPool:
 class Service:
     """Everything ``transferwatch run`` starts, and its orderly stop."""
 
-    def __init__(self, settings: Settings, feeds_path: Path, workers: int = 2):
+    def __init__(self, settings: Settings, feeds_path: Path, workers: int = 2, web_socket=None):
         self.settings = settings
+        self.web_socket = web_socket  # a bound socket: also serve the dashboard on it (``run --web``)
         self.feeds_path = feeds_path
         self.keys = Keys(settings.prefix)
         self.workers = workers
@@ -189,9 +191,19 @@ class Service:
             threading.Thread(target=poller.run, args=(self.stop_event,), name="poller", daemon=True),
             threading.Thread(target=dispatcher.run, args=(self.stop_event,), name="dispatch", daemon=True),
         ]
+        web = None
+        if self.web_socket is not None:  # made before anything starts: a bad app fails the start, not a thread
+            from worker.web.config import WebConfig
+            from worker.web.server import WebThread
+
+            url = self.settings.redis_url or self.embedded.url
+            web = WebThread(WebConfig.from_settings(self.settings, url, self.feeds_path), self.web_socket)
+            threads.append(web.thread)
         self.pool.start()
         for thread in threads:
             thread.start()
+        if web is not None:
+            log.info("web_started", url=web.url)
         if self.settings.metrics_port:
             from worker import metrics
 
@@ -208,6 +220,8 @@ class Service:
                         self.stop_event.set()
         finally:
             self.stop_event.set()
+            if web is not None:
+                web.stop()
             for thread in threads:
                 thread.join(timeout=30)
             poller.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -46,6 +46,9 @@ class Settings:
     log_level: str
     metrics_port: int | None = None
     metrics_addr: str = "127.0.0.1"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8650
+    web_token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -75,6 +78,16 @@ class Settings:
             if not raw.isdigit() or not 0 < int(raw) < 65536:
                 raise ConfigError(f"TRANSFERWATCH_METRICS_PORT: {raw!r} is not a port number (1-65535)")
             metrics_port = int(raw)
+        web_port = 8650
+        if env.get("TRANSFERWATCH_WEB_PORT"):
+            raw = env["TRANSFERWATCH_WEB_PORT"]
+            if not raw.isdigit() or not 0 <= int(raw) < 65536:
+                raise ConfigError(f"TRANSFERWATCH_WEB_PORT: {raw!r} is not a port number (1-65535, or 0 for any free port)")
+            web_port = int(raw)
+        web_token = env.get("TRANSFERWATCH_WEB_TOKEN") or None
+        if web_token is not None and (web_token != web_token.strip() or any(not c.isprintable() for c in web_token)):
+            raise ConfigError("TRANSFERWATCH_WEB_TOKEN: must be printable characters without surrounding whitespace "
+                              "(it is sent as 'Authorization: Bearer <token>')")
         return cls(
             redis_url=redis_url,
             feeds_path=Path(env.get("TRANSFERWATCH_FEEDS") or "feeds.yaml"),
@@ -84,6 +97,9 @@ class Settings:
             log_level=log_level,
             metrics_port=metrics_port,
             metrics_addr=env.get("TRANSFERWATCH_METRICS_ADDR") or "127.0.0.1",
+            web_host=env.get("TRANSFERWATCH_WEB_HOST") or "127.0.0.1",
+            web_port=web_port,
+            web_token=web_token,
         )
 
     @property

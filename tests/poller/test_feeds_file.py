@@ -198,3 +198,13 @@ def test_add_to_a_comment_only_file_keeps_its_comments(tmp_path: Path) -> None:
     add_feed(path, "https://n.example/rss")
     assert path.read_text() == "# feeds we watch\n# (none yet)\nfeeds:\n  - name: n-example\n    url: https://n.example/rss\n"
     assert [f.name for f in load_feeds(path)] == ["n-example"]
+
+
+def test_add_then_remove_the_last_entry_gives_the_file_back(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    text = COMMENTED.replace("\n# trailing comment\n", "")
+    path.write_text(text)
+    add_feed(path, "https://new.example/rss", name="new")
+    assert "enabled: false\n\n  - name: new\n" in path.read_text()
+    remove_feed(path, "new")
+    assert path.read_text() == text

@@ -1,4 +1,4 @@
-"""``transferwatch feeds list | add | remove | validate``: the watched feed list and its health.
+"""``transferwatch feeds list | add | remove | enable | disable | validate``: the watched feed list and its health.
 
 The file is ``--feeds PATH``, else ``TRANSFERWATCH_FEEDS``, else ``./feeds.yaml``.
 Bad usage or a bad file exits 2 with one line naming file, line and problem.
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,8 @@ import redis
 from redis.retry import Retry
 from redis.backoff import NoBackoff
 
-from worker.feeds import FeedConfig, add_feed, load_feeds, remove_feed
+from worker.feed_health import health_row
+from worker.feeds import FeedConfig, add_feed, load_feeds, remove_feed, set_enabled
 from worker.keys import Keys
 from worker.settings import ConfigError, Settings
 
@@ -104,6 +103,28 @@ def remove_cmd(ctx: click.Context, name: str, feeds_path: Path | None) -> None:
     click.echo(f"removed {feed.name} {feed.url}")
 
 
+@feeds.command("enable")
+@click.argument("name")
+@_feeds_option
+@click.pass_context
+@_config_errors
+def enable_cmd(ctx: click.Context, name: str, feeds_path: Path | None) -> None:
+    """Poll the feed NAME again (sets its `enabled: true`)."""
+    feed = set_enabled(_path(ctx, feeds_path), name, True)
+    click.echo(f"enabled {feed.name}")
+
+
+@feeds.command("disable")
+@click.argument("name")
+@_feeds_option
+@click.pass_context
+@_config_errors
+def disable_cmd(ctx: click.Context, name: str, feeds_path: Path | None) -> None:
+    """Stop polling the feed NAME but keep it in the list (sets its `enabled: false`)."""
+    feed = set_enabled(_path(ctx, feeds_path), name, False)
+    click.echo(f"disabled {feed.name}")
+
+
 @feeds.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per feed, one per line.")
 @_feeds_option
@@ -116,8 +137,7 @@ def list_cmd(ctx: click.Context, as_json: bool, feeds_path: Path | None) -> None
     states, problem = _read_states(found)
     if problem:
         click.echo(f"warning: no health information, Redis unreachable ({problem})", err=True)
-    now = time.time()
-    rows = [_row(feed, states.get(feed.name), now) for feed in found]
+    rows = [health_row(feed, states.get(feed.name)) for feed in found]
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, sort_keys=True))
@@ -149,50 +169,6 @@ def _read_states(found: list[FeedConfig]) -> tuple[dict[str, dict[str, str]], st
     finally:
         if server is not None:
             server.stop()
-
-
-def _when(ts: str | None, now: float) -> str | None:
-    try:
-        value = float(ts) if ts else 0.0
-    except ValueError:
-        return None
-    if not value:
-        return None
-    iso = datetime.fromtimestamp(value, tz=timezone.utc).isoformat(timespec="seconds")
-    return iso
-
-
-def _row(feed: FeedConfig, state: dict[str, str] | None, now: float) -> dict[str, Any]:
-    state = state or {}
-    errors = int(state.get("error_count") or 0)
-    if not feed.enabled:
-        health = "disabled"
-    elif not state:
-        health = "never polled"
-    elif state.get("permanent") == "1":
-        health = "gone"
-    elif errors:
-        health = "failing"
-    else:
-        health = "ok"
-    next_poll = _when(state.get("next_poll"), now)
-    if feed.enabled and state and state.get("url") != feed.url:
-        next_poll = "now (URL changed)"
-    return {
-        "name": feed.name,
-        "url": feed.url,
-        "interval": feed.interval,
-        "enabled": feed.enabled,
-        "health": health,
-        "last_success": state.get("last_success"),
-        "last_status": state.get("last_status"),
-        "last_error": state.get("last_error") if errors else None,
-        "last_error_at": state.get("last_error_at") if errors else None,
-        "errors_in_a_row": errors,
-        "next_poll": (next_poll or "now") if feed.enabled else None,
-        "items_seen": int(state["items_seen"]) if state.get("items_seen", "").isdigit() else None,
-        "articles_queued": int(state.get("articles_queued") or 0),
-    }
 
 
 def _render(row: dict[str, Any]) -> str:

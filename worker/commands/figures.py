@@ -25,6 +25,11 @@ _MARKS = {
 }
 
 
+def read_figures(connection: redis.Redis, keys: Keys) -> list[dict[str, Any]]:
+    """What ``figures --json`` prints (and ``GET /api/figures`` serves): every metric, current figure, sources, history."""
+    return Ledger(connection, keys).figures()
+
+
 def _timeline_line(entry: dict[str, Any], metric: dict[str, str]) -> str:
     """'  2024-11-20 ▲ about 12,000  increase  Yonhap  https://...'."""
     mark = _MARKS.get(entry.get("effect") or "", " ")
@@ -69,7 +74,7 @@ def figures(as_json: bool) -> None:
         click.echo(f"transferwatch: {exc}", err=True)
         raise click.exceptions.Exit(2) from None
     try:
-        data = Ledger(client, Keys(settings.prefix)).figures()
+        data = read_figures(client, Keys(settings.prefix))
     except redis.RedisError as exc:
         click.echo(f"transferwatch: Redis error: {exc}", err=True)
         raise click.exceptions.Exit(1) from None

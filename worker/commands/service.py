@@ -47,9 +47,12 @@ def _stop_on_signals() -> threading.Event:
                    "what is left stays scheduled in Redis for the next run.")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
               help="Serve Prometheus metrics on this port (default: $TRANSFERWATCH_METRICS_PORT, off).")
+@click.option("--web", is_flag=True,
+              help="Also serve the dashboard and HTTP API (as `transferwatch web`, on $TRANSFERWATCH_WEB_HOST:"
+                   "$TRANSFERWATCH_WEB_PORT, default 127.0.0.1:8650).")
 @click.pass_obj
 def run(settings: Settings, feeds_path, workers: int, once: bool, delivery_timeout: float,
-        metrics_port: int | None) -> None:
+        metrics_port: int | None, web: bool) -> None:
     """The service: poller, N RQ workers and alert dispatch, until SIGTERM/SIGINT."""
     import dataclasses
 
@@ -58,9 +61,18 @@ def run(settings: Settings, feeds_path, workers: int, once: bool, delivery_timeo
 
     if metrics_port:
         settings = dataclasses.replace(settings, metrics_port=metrics_port)
+    if web and once:
+        raise click.UsageError("--web serves the dashboard while the service runs; it cannot be used with --once")
     path = _feeds_path(settings, feeds_path)
     load_feeds(path)  # a bad feeds.yaml is a usage error (exit 2) before anything starts
-    service = Service(settings, path, workers=workers)
+    web_socket = None
+    if web:
+        from worker.web.config import check_bind
+        from worker.web.server import bind
+
+        check_bind(settings.web_host, settings.web_token)  # no token, no other address than loopback: exit 2
+        web_socket = bind(settings.web_host, settings.web_port)  # a port in use: exit 1 before anything starts
+    service = Service(settings, path, workers=workers, web_socket=web_socket)
     sys.exit(service.run_once(delivery_timeout=delivery_timeout) if once else service.run_forever())
 
 
