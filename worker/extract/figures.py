@@ -72,7 +72,7 @@ class FigureReader:
             return "date"  # "13 October", "Oct. 13"
         if before in self.not_before:
             return "label"  # "Resolution 2397", "No. 1"
-        if "each" in words[max(0, start - 6):start] and "," not in words[words.index("each", max(0, start - 6)):start]:
+        if "each" in words[max(0, start - 6):start] and ";" not in words[words.index("each", max(0, start - 6)):start]:
             return "rate"  # "five ships, each carrying about 2,000 tonnes": a load per carrier
         if after in ("-", "–") and end + 1 < len(words):
             unit = self.after.get(words[end + 1])

@@ -176,7 +176,8 @@ class Pipeline:
             if before:
                 out.append(Pair(max(before, key=lambda p: p.item.end).item, f, running=total))
             elif not pairs and state.previous:
-                ref = state.previous[-1]
+                # a count goes on with the last counted thing before it
+                ref = next((ev for ev in reversed(state.previous) if ev["quantity"] is not None), state.previous[-1])
                 rule = self.find_items.plain.get(ref["category"])
                 if rule is not None:
                     item = Mention("item", ref["category"], f.start, f.end, f.q.cstart, f.q.cend, rule)
