@@ -20,7 +20,7 @@ ALLOWED = {
     ("alerts/rules.py", "ValueError"): "owned by the order-free ledger work (issue 13 items 1-2): to become a ConfigError",
     ("alerts/rules.py", "RuntimeError"): "owned by the order-free ledger work (issue 13 items 1-2): to become a ConfigError",
 }
-EXCLUDED = ("worker/extract/",)  # the extractor is being rewritten (issue 13): it joins the family then
+EXCLUDED = ("worker/extract/",)  # rewritten with the extractor (issue 13): it joins the family next
 
 
 def project_files() -> list[Path]:

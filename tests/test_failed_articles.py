@@ -36,15 +36,16 @@ def article(n: int) -> dict:
 
 @pytest.fixture
 def crashing_extractor(monkeypatch):
-    """The real extractor, whose event builder raises a KeyError (one of the five types ``_events`` swallowed)."""
-    from worker.extract.events import EventBuilder
+    """The real extractor, whose step pipeline raises a KeyError (one of the five types ``_events`` used to
+    swallow) on every relevant article."""
+    from worker.extract.pipeline import Pipeline
 
     jobs.preload()
 
-    def crash(self, doc, published):
+    def crash(self, sentences, published):
         raise KeyError("injected crash")
 
-    monkeypatch.setattr(EventBuilder, "__call__", crash)
+    monkeypatch.setattr(Pipeline, "__call__", crash)
     # the production number of retries, without the minutes between them (RQ requeues at once with no interval)
     monkeypatch.setattr(jobs, "RETRY", Retry(max=jobs.RETRY.max))
 

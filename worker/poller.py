@@ -98,8 +98,8 @@ class TickReport:
 
 def relevance_gate_filter() -> Callable[[str], bool]:
     """The extractor's cheap relevance check (no spaCy), applied before an article becomes a job."""
-    from worker.extract._patterns import load_patterns
     from worker.extract.relevance import RelevanceFilter
+    from worker.extract.rules import load_patterns
 
     return RelevanceFilter(load_patterns())
 

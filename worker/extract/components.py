@@ -15,7 +15,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from worker.extract._patterns import Patterns, load_patterns
+from worker.extract.rules import Patterns, load_patterns
 from worker.extract.sentences import split_sentences
 
 MENTIONS = "tw_mentions"
@@ -74,8 +74,19 @@ def make_sentencizer(nlp: Language, name: str) -> RuleSentencizer:
     return RuleSentencizer()
 
 
-def _plural_variants(phrase: str) -> list[str]:
-    return [phrase]
+def _hyphen_variants(phrases) -> list[str]:
+    """Each phrase as written, with its hyphens as spaces and (for two- or three-word phrases) its spaces as
+    hyphens: news writes "air-defence systems" and "air defence systems", "electronic-warfare equipment"."""
+    out: dict[str, None] = {}
+    for p in phrases:
+        out[p] = None
+        if "-" in p:
+            out[p.replace("-", " ")] = None
+        words = p.split()
+        if 2 <= len(words) <= 3 and all(w.isalpha() for w in words):
+            for k in range(1, len(words)):
+                out[" ".join(words[:k - 1] + ["-".join(words[k - 1:k + 1])] + words[k + 1:])] = None
+    return list(out)
 
 
 class LexiconMatcher:
@@ -92,7 +103,7 @@ class LexiconMatcher:
             key = f"{kind}:{label}:{n}"
             n += 1
             self.info[key] = (kind, label, info)
-            docs = [nlp.make_doc(p) for p in phrases]
+            docs = [nlp.make_doc(p) for p in _hyphen_variants(phrases) if p.strip()]
             (self.exact if exact else self.lower).add(key, docs)
 
         for a in patterns.actors:
@@ -178,8 +189,9 @@ def _korean_kims(doc: Doc, actors: list[Mention]) -> list[Mention]:
 
 
 def _longest(matches: list) -> list:
-    """Keep the longest of overlapping matches (earliest first on ties)."""
-    matches = sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0]))
+    """Keep the longest of overlapping matches (earliest first on ties; on the same words, a plain item
+    before one that needs a context word: "containers of aid" is economic aid)."""
+    matches = sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0], bool(getattr(m[3], "context", False))))
     taken: set[int] = set()
     out = []
     for s, e, label, info in matches:

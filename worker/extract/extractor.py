@@ -12,11 +12,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from worker.extract import components as _components  # noqa: F401  (registers the factories)
-from worker.extract._patterns import load_patterns
-from worker.extract.components import GAPS, SENTENCES, TEXT
+from worker.extract.rules import load_patterns
+from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_SPANS
 from worker.extract.dates import parse_published
-from worker.extract.events import EventBuilder
+from worker.extract.pipeline import Pipeline
 from worker.extract.relevance import RelevanceFilter
+from worker.extract.sentence import PARTY_SET, sentences_of
 
 MAX_INPUT_CHARS = 20_000_000  # the cheap regex pass reads this much of a text (10 MB pages included)
 MAX_STRINGS = 100_000  # words spaCy may remember before the pipeline is rebuilt (see _bound_vocab)
@@ -71,7 +72,7 @@ class Extractor:
         patterns = load_patterns()
         self.nlp = build_pipeline()
         self.relevant = RelevanceFilter(patterns)
-        self.builder = EventBuilder(patterns)
+        self.pipeline = Pipeline(patterns)
         self.batch_size = batch_size
         self.max_strings = max_strings
         self.rebuilds = 0
@@ -162,9 +163,21 @@ class Extractor:
         return doc
 
     def _events(self, doc: Doc) -> list[dict]:
-        """The doc's events; an error here is a bug and raises (the worker logs it, retries, then keeps the job failed)."""
-        events = self.builder(doc, doc.user_data.get(_PUBLISHED))
-        original = doc.user_data.get("tw_original") or doc.text
+        """The events of one prepared doc, with spans and evidence in the text given."""
+        text: str = doc.user_data[TEXT]
+        starts, lengths = doc.user_data[TOKEN_SPANS]
+        low = text.lower()
+        if len(low) == len(text):
+            low_tokens = [low[i:i + n] for i, n in zip(starts, lengths)]
+        else:  # a character whose lower case is longer: lower-case word by word
+            low_tokens = [text[i:i + n].lower() for i, n in zip(starts, lengths)]
+        mentions = doc.user_data[MENTIONS]
+        if not PARTY_SET <= {a.label for a in mentions.get("actor", ())}:
+            return []  # the sentences read never name the other party: nothing moves between the two
+        sentences = sentences_of(text, doc.user_data[SENTENCES], starts, lengths, low_tokens, mentions,
+                                 doc.user_data.get(GAPS) or set())
+        events = self.pipeline(sentences, doc.user_data.get(_PUBLISHED))
+        original = doc.user_data.get("tw_original") or text
         offsets: dict[int, int] = doc.user_data.get(_OFFSETS) or {}
         for ev in events:  # span and evidence in the text given, tags and all
             s, e = ev["span"]

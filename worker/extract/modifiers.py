@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from worker.extract._patterns import ModifierRule
+from worker.extract.rules import ModifierRule
 from worker.extract.components import Mention
 
 

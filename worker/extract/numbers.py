@@ -1,20 +1,38 @@
-"""Figures as news writes them: "over 13,000", "upwards of one thousand", "4.8 million",
-"20-thousand", "11,000 to 12,000", "thousands of", "3,000 more", "an additional 1,500", "roughly another
-1.5k"."""
+"""Figures as news writes them, read from a sentence's words.
+
+"over 13,000", "upwards of one thousand", "4.8 million", "one-point-five million", "one and a half
+million", "two dozen", "67-thousand-300", "eleven thousand", "11 to 12,000", "between 8,000 and 9,000",
+"3,000-4,000", "thousands of", "tens of thousands of", "3,000 more", "an additional 1,500", "roughly
+another 1.5k", "5,000 or so", "10,000 in total", "$20 billion".
+
+:class:`NumberReader` walks the words once. At a word that can open a number it reads the longest
+number there (digits, number words, scale words, "point", "and a half", a smaller number after a
+scale), a second number joined by "to", "-", "and" (after "between") or "or" as a range, the
+qualifier and increment words before it, and "more", "or so", "in total" after it. What the figure
+counts, or whether it counts anything, is for figures.py and attach.py to say.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from worker.extract._patterns import NumberWords
-from worker.extract._regex import trie_regex
+from worker.extract.rules import NumberWords
+
+_ANY_DIGIT = re.compile(r"\d")
+_CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP"}
+_RANGE_JOINERS = frozenset({"to", "-", "–", "—"})
+_HYPHENS = frozenset({"-", "–"})
 
 
-@dataclass(unsafe_hash=True, slots=True)  # immutable by convention; not frozen: see ``Mention``
+@dataclass(slots=True)
 class Quantity:
-    start: int
+    """One figure: its words [start, end) in the sentence, its characters, and what it says."""
+
+    start: int  # word offsets
     end: int
+    cstart: int  # character offsets in the sentence
+    cend: int
     value: float | None
     low: float | None
     high: float | None
@@ -23,14 +41,11 @@ class Quantity:
     increment: bool = False
     total: bool = False
     vague: bool = False
-    money: bool = False  # "$20 billion": an amount of money (only economic aid is counted in it)
+    money: bool = False
 
     def as_json(self, unit: str | None) -> dict:
         return {"value": _num(self.value), "low": _num(self.low), "high": _num(self.high),
                 "qualifier": self.qualifier, "unit": unit, "text": self.text}
-
-    def moved(self, offset: int) -> Quantity:
-        return replace(self, start=self.start + offset, end=self.end + offset)
 
 
 def _num(x: float | None) -> int | float | None:
@@ -39,218 +54,249 @@ def _num(x: float | None) -> int | float | None:
     return int(x) if float(x).is_integer() else x
 
 
-def _alt(words) -> str:
-    return trie_regex({w.lower() for w in words}, space=r"[\s\-]+")
+def _digits(w: str) -> float | None:
+    """'13,000' -> 13000, '1.5' -> 1.5; None for anything else ('2,00a', '1.2.3')."""
+    if not w or not (w[0].isdigit() or (w[0] == "." and len(w) > 1)):
+        return None
+    plain = w.replace(",", "")
+    if "," in w:
+        head, *groups = w.split(",")
+        if not head or len(head) > 3 or any(len(g.split(".")[0]) != 3 for g in groups):
+            return None
+    try:
+        return float(plain)
+    except ValueError:
+        return None
 
 
-# compiled once: figures are read thousands of times per batch
-_LEADING_DIGITS = re.compile(r"[\d,]+(?:\.\d+)?")
-_SPACE_OR_HYPHEN = re.compile(r"[\s\-]+")
-_YEAR = re.compile(r"\d{4}")
-
-_NOT_ANCHORS = {"a", "an", "of", "the", "to", "than", "as", "up", "no", "more", "at", "in"}
-
-
-class NumberParser:
-    """Finds and reads figures in a text. Built once from ``patterns/numbers.json``."""
+class NumberReader:
+    """Reads every figure of a sentence. Built once from ``patterns/numbers.json``."""
 
     def __init__(self, nw: NumberWords) -> None:
-        self.nw = nw
-        units = [w for w in nw.words if w not in ("a", "an", "dozen", "a dozen", "half a")]
-        tens = [w for w in units if nw.words[w] >= 20 and nw.words[w] % 10 == 0]
-        ones = [w for w in units if nw.words[w] < 10]
-        word = rf"(?:(?:{_alt(tens)})(?:[\s\-]+(?:{_alt(ones)}))?|{_alt(units)})"
-        # "1.5k", "2.3m": a scale written against the digits
-        suf = rf"(?:{_alt(nw.suffixes)})?" if nw.suffixes else ""
-        # a figure right after a currency sign is read only as money (``_money``)
-        digit = (rf"(?<![\w.\-$])\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{suf}(?![\d,]*\w)"
-                 rf"|(?<![\w.\-$])\d+(?:\.\d+)?{suf}(?![\w])")
-        money_digit = (rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?{suf}(?![\d,]*\w)|\d+(?:\.\d+)?{suf}(?![\w])")
-        scale = _alt(nw.scales)
-        core = (rf"(?:(?:{digit})(?:[\s\-]*(?:{scale})\b)*"
-                rf"|\b(?:{word})(?:[\s\-]+(?:{scale})\b)*"
-                rf"|\b(?:a|an|one)[\s\-]+(?:{scale})\b(?:[\s\-]+(?:{scale})\b)*"
-                rf"|\ba[\s\-]+dozen\b)")
-        qual = _alt(nw.qualifiers)
-        vague = _alt(nw.vague)
-        inc_before = _alt(nw.increment_before)
-        inc_after = _alt(nw.increment_after)
-        self._core = re.compile(core, re.I)
-        money = rf"(?:{money_digit})(?:[\s\-]*(?:{scale})\b)*"
-        figure = (
-            rf"\b(?P<incb>\b(?:{inc_before})\s+)?"
-            rf"(?:(?P<between>\bbetween\s+)?(?P<qual>\b(?:{qual})\s+)?"
-            rf"(?:(?P<vague>\b(?:{vague})\b)|(?P<n1>{core})(?:\s*(?:-|–|to|and)\s*(?P<n2>{core}))?))"
-            rf"(?P<inca>\s+(?:{inc_after})\b)?(?P<tot>\s+in\s+total\b)?"
-        )
-        # "as much as $20 billion": run only on texts holding a currency sign
-        self._money = re.compile(rf"(?<![\w$])(?:us\$|\$|€|£)\s?(?P<m1>{money})", re.I)
-        self._re = re.compile(figure, re.I)  # for texts whose length changes when lower-cased
-        self._re_low = re.compile(figure)  # on lower-cased text: several times faster than re.I
-        anchor_words = {w for phrase in (*nw.words, *nw.scales, *nw.vague) for w in re.split(r"[\s\-]+", phrase.lower())
-                        if w and w not in _NOT_ANCHORS}
-        # every figure holds a digit or one of these words: the full regex runs only near them
-        self._anchor = re.compile(r"(?<![\w])(?:\d+" + suf + "|" + trie_regex(anchor_words) + r")(?![\w])")
-        # how far before its first anchor a figure can begin: increment word, "between", qualifier
-        # ("roughly another 1,500": a qualifier before the increment word fits in the same reach, which
-        # already counts a qualifier and a vague phrase never written together with it)
-        self._reach = 16 + sum(max(map(len, ws), default=0) for ws in (nw.increment_before, nw.qualifiers, nw.vague))
-        self._scale_re = re.compile(rf"\b({scale})\b", re.I)
-        # "roughly another 1,500": a qualifier before the increment word, read back from a figure that opens
-        # with one (not in the figure pattern, which runs far more often)
-        self._qual_tail = re.compile(rf"\b({qual})\s+$", re.I)
-        self._qual_reach = 2 + max(map(len, nw.qualifiers), default=0)
-        self._word_re = re.compile(rf"\b({_alt(units)})\b", re.I)
+        self.units = {w: v for w, v in nw.words.items() if " " not in w and w not in ("a", "an", "dozen")}
+        self.scales = {**nw.scales, "dozen": 12}
+        self.suffixes = dict(nw.suffixes)
+        self.qualifiers = {tuple(k.split()): v for k, v in nw.qualifiers.items()}
+        self.vague = {tuple(k.split()): v for k, v in nw.vague.items()}
+        self.inc_before = {tuple(k.lower().split()) for k in nw.increment_before}
+        self.inc_after = {tuple(k.lower().split()) for k in nw.increment_after}
+        self.max_qual = max(len(k) for k in self.qualifiers)
+        self.max_vague = max(len(k) for k in self.vague)
+        self.max_inc = max(len(k) for k in self.inc_before)
+        self.vague_first = {k[0] for k in self.vague}
+        self.inc_last = frozenset(k[-1] for k in self.inc_before)
+        self.qual_last = frozenset(k[-1] for k in self.qualifiers)
+        self.words_set = frozenset(self.units) | frozenset(self.scales) | frozenset(self.vague_first) | {"half"}
+        self.opens = frozenset(self.units) | frozenset(self.vague_first) | {"a", "an", "half"}
+        self._end = 0
 
-    def value_of(self, s: str) -> float | None:
-        """Read one number: "13,000" 13000, "4.8 million" 4800000, "one-thousand" 1000, "twenty-five" 25."""
-        s = s.strip().lower()
-        if not s:
+    # -- one number --------------------------------------------------------------------------------
+    def _atom(self, w: list[str], i: int) -> tuple[float, int, bool] | None:
+        """A number without scale at word ``i``: (value, end, written in digits)."""
+        t = w[i]
+        v = _digits(t)
+        if v is not None:
+            if i + 1 < len(w) and w[i + 1] in self.suffixes and w[i + 1] not in self.scales:
+                return v * self.suffixes[w[i + 1]], i + 2, True  # "2.5m" written as two words
+            return v, i + 1, True
+        for suffix, scale in self.suffixes.items():  # "1.5k", "2.3m", "1.2bn"
+            if t.endswith(suffix) and len(t) > len(suffix):
+                base = _digits(t[:-len(suffix)])
+                if base is not None:
+                    return base * scale, i + 1, True
+        if t in self.units:
+            v, j = self.units[t], i + 1
+            # "twenty-five", "twenty five"
+            k = j + 1 if j < len(w) and w[j] in _HYPHENS else j
+            if v >= 20 and v % 10 == 0 and k < len(w) and w[k] in self.units and self.units[w[k]] < 10:
+                v, j = v + self.units[w[k]], k + 1
+            return v, j, False
+        if t in ("a", "an") and i + 1 < len(w) and w[i + 1] in self.scales:
+            return 1.0, i + 1, False
+        if t == "half" and i + 2 < len(w) and w[i + 1] == "a" and w[i + 2] in self.scales:
+            return 0.5, i + 2, False
+        return None
+
+    def _number(self, w: list[str], i: int) -> tuple[float, int, bool] | None:
+        """The longest number at ``i`` with its scales: (value, end, written in digits)."""
+        atom = self._atom(w, i)
+        if atom is None:
             return None
-        if s in ("a dozen",):
-            return 12.0
-        m = _LEADING_DIGITS.match(s)
-        if m:
-            try:
-                base = float(m.group(0).replace(",", ""))
-            except ValueError:
-                return None
-            rest = s[m.end():]
-            if rest in self.nw.suffixes:  # "1.5k"
-                return base * self.nw.suffixes[rest]
-        else:
-            base, rest = 0.0, s
-            words = _SPACE_OR_HYPHEN.split(s)
-            i = 0
-            while i < len(words) and words[i] in self.nw.words:
-                base += self.nw.words[words[i]]
-                i += 1
-            if i == 0:
-                return None
-            rest = " ".join(words[i:])
-        total = base
-        for sm in self._scale_re.finditer(rest):
-            total *= self.nw.scales[sm.group(1).lower()]
-        return total
+        v, j, digits = atom
+        n = len(w)
+        # "one-point-five", "one point five": a decimal in words
+        k = j + 1 if j < n and w[j] in _HYPHENS else j
+        if k + 1 < n and w[k] == "point":
+            d = k + 2 if w[k + 1] in _HYPHENS else k + 1
+            if d < n and w[d] in self.units and self.units[w[d]] < 10:
+                v, j = v + self.units[w[d]] / 10, d + 1
+        # "one and a half million"
+        if j + 2 < n and w[j] == "and" and w[j + 1] in ("a", "one") and w[j + 2] in ("half", "-half") \
+                and j + 3 < n and w[j + 3] in self.scales:
+            v, j = v + 0.5, j + 3
+        scaled = False
+        while True:
+            k = j + 1 if j < n and w[j] in _HYPHENS else j
+            if k < n and w[k] in self.scales:
+                v, j, scaled = v * self.scales[w[k]], k + 1, True
+                continue
+            break
+        if scaled and v >= 100 and j < n:
+            # a smaller number after a scale: "one hundred and twenty", "67-thousand-300", "one thousand
+            # five hundred" (after "and" or nothing, only in words: "a million 155mm shells" is not one)
+            joiner = w[j] if (w[j] in _HYPHENS or w[j] == "and") else ""
+            k = j + 1 if joiner else j
+            rest = self._number(w, k) if k < n else None
+            if rest is not None and rest[0] < v and (joiner in _HYPHENS or not rest[2]):
+                v, j = v + rest[0], rest[1]
+        return v, j, digits
 
-    def find(self, text: str) -> list[Quantity]:
-        """Every figure in ``text``, left to right (as ``finditer`` of the full pattern would give)."""
-        low = text.lower()
-        if len(low) != len(text):
-            matches = list(self._re.finditer(text))
-        else:
-            matches = []
-            pos = 0
-            for a in self._anchor.finditer(low):
-                if a.start() < pos:
-                    continue
-                # a figure begins at most ``reach`` characters before its first anchor, so the leftmost
-                # match from here is the one finditer would give next
-                m = self._re_low.search(low, max(pos, a.start() - self._reach))
-                if m is None:
-                    break
-                matches.append(m)
-                pos = m.end()
+    # -- the figures of a sentence -------------------------------------------------------------------
+    def read(self, words: list[str], offsets: list[int], text: str) -> list[Quantity]:
+        """Every figure of a sentence (its lower-cased words, their character offsets, its text)."""
+        if _ANY_DIGIT.search(text) is None and self.words_set.isdisjoint(words):
+            return []  # no digit and no number word: nothing to read
+        w, at = self._split(words) if "-" in text else (words, None)
         out: list[Quantity] = []
-        for m in matches:
-            q = self._read(m, text)
-            if q is not None:
-                out.append(q)
-        if "$" in text or "€" in text or "£" in text:
-            money = self._find_money(text)
-            if money:  # a figure read without its sign ("as much as" alone) gives way to the amount
-                out = [q for q in out if not any(m.start <= q.start < m.end for m in money)] + money
-                out.sort(key=lambda q: q.start)
-        return out
-
-    def _read(self, m: re.Match, text: str) -> Quantity | None:
-        qual_word = (m.group("qual") or "").strip().lower()
-        mstart = m.start()
-        if m.group("incb") and not qual_word:
-            qm = self._qual_tail.search(text, max(0, mstart - self._qual_reach), mstart)
-            if qm is not None:
-                qual_word, mstart = qm.group(1).lower(), qm.start()
-        qual_word = _SPACE_OR_HYPHEN.sub(" ", qual_word)
-        increment = bool(m.group("incb") or m.group("inca"))
-        total = bool(m.group("tot"))
-        whole = text[mstart:m.end()]  # as written (m may have run on the lower-cased text)
-        span_text = whole.strip()
-        start = mstart + (len(whole) - len(whole.lstrip()))
-        end = start + len(span_text)
-        if m.group("vague"):
-            key = _SPACE_OR_HYPHEN.sub(" ", m.group("vague").lower())
-            return Quantity(start, end, None, float(self.nw.vague[key]), None, "vague", span_text,
-                            increment=increment, total=total, vague=True)
-        n1 = m.group("n1")
-        if not n1 or not n1.strip():
-            return None
-        v1 = self.value_of(n1)
-        if v1 is None:
-            return None
-        if m.group("n2"):
-            v2 = self.value_of(m.group("n2"))
-            joiner = text[m.end("n1"):m.start("n2")].strip().lower()
-            if v2 is not None and (joiner != "and" or m.group("between")) and v2 > v1:
-                # "11 to 12 thousand": a bare low end borrows the high end's scale
-                if v1 < 1000 <= v2 and not self._scale_re.search(n1) and v2 / v1 >= 100:
-                    scales = [self.nw.scales[s.lower()] for s in self._scale_re.findall(m.group("n2"))]
-                    scale = 1
-                    for s in scales:  # "eight to ten thousand": the high end's own scale words
-                        scale *= s
-                    if not scales or v1 * scale >= v2:
+        n = len(w)
+        opens = self.opens
+        # the words where a figure can begin, found in one pass (most words cannot)
+        candidates = [k for k, t in enumerate(w) if t in opens or t[:1].isdigit() or t[:1] == "."]
+        i = 0
+        for k in candidates:
+            if k < i:
+                continue
+            i = k
+            t = w[i]
+            if t in self.vague_first:
+                vq = self._vague(w, i)
+                if vq is not None:
+                    q, i = vq
+                    out.append(self._finish(w, at, words, offsets, text, q))
+                    i = max(i, self._end)
+                    continue
+            if not (t[:1].isdigit() or t in self.units or t in ("a", "an", "half") or t[:1] == "."):
+                continue
+            first = self._number(w, i)
+            if first is None:
+                continue
+            v1, j, _ = first
+            q = Quantity(i, j, 0, 0, v1, v1, v1, "exact", "")
+            # a range: "11,000 to 12,000", "3,000-4,000", "between 8,000 and 9,000", "11 to 12,000"
+            between = i > 0 and w[i - 1] == "between"
+            if j + 1 < n and (w[j] in _RANGE_JOINERS or (w[j] == "and" and between) or w[j] == "or"):
+                second = self._number(w, j + 1)
+                if second is not None and v1 < second[0] and not any(x in self.scales for x in w[i:j]) \
+                        and any(x in self.scales for x in w[j + 1:second[1]]) and v1 < 1000:
+                    # "4 to 6 million", "eight to ten thousand": the scale of the high end is the low end's too
+                    scale = 1.0
+                    for x in w[j + 1:second[1]]:
+                        if x in self.scales:
+                            scale *= self.scales[x]
+                    if v1 * scale < second[0]:
+                        v1 *= scale
+                if second is not None and second[0] > v1:
+                    v2 = second[0]
+                    if v1 < 1000 <= v2 and v2 / v1 >= 100 and not any(x in self.scales for x in w[i:j]):
+                        # "11 to 12,000", "eight to ten thousand": the low end borrows the high end's scale
                         scale = 10 ** (len(str(int(v2))) - len(str(int(v1))))
-                    v1 = v1 * scale if v1 * scale < v2 else v1
-                return Quantity(start, end, v2, v1, v2, "range", span_text, increment=increment, total=total)
-            # not a range: keep only the first number
-            end = m.end("n1")
-            span_text = text[start:end]
-            increment = bool(m.group("incb"))
-            total = False
-        qualifier = self.nw.qualifiers.get(qual_word, "exact") if qual_word else "exact"
-        if qualifier == "exact" and text[end:end + 6].lower() == " or so":  # "5,000 or so construction workers"
-            qualifier = "about"
-            end += 6
-            span_text = text[start:end]
-        if qualifier in ("exact", "about"):
-            low = high = v1
-        elif qualifier in ("more_than", "at_least"):
-            low, high = v1, None
-        else:
-            low, high = None, v1
-        return Quantity(start, end, v1, low, high, qualifier, span_text, increment=increment, total=total)
-
-    def _find_money(self, text: str) -> list[Quantity]:
-        """Amounts after each currency sign ('$', 'US$', '€', '£'), matched where the sign is."""
-        out = []
-        for sign in "$€£":
-            i = text.find(sign)
-            while i >= 0:
-                at = i - 2 if sign == "$" and i >= 2 and text[i - 2:i].lower() == "us" else i
-                m = self._money.match(text, at)
-                if m is not None:
-                    q = self._read_money(m, text)
-                    if q is not None:
-                        out.append(q)
-                i = text.find(sign, i + 1)
+                        if v1 * scale < v2:
+                            v1 *= scale
+                    q = Quantity(i, second[1], 0, 0, v2, v1, v2, "range", "")
+            out.append(self._finish(w, at, words, offsets, text, q))
+            i = max(i + 1, self._end)
         return out
 
-    def _read_money(self, m: re.Match, text: str) -> Quantity | None:
-        """"as much as $20 billion": an amount of money, as a figure of the units of its currency."""
-        v = self.value_of(m.group("m1"))
-        if v is None:
-            return None
-        start, end = m.start(), m.end()
-        qm = self._qual_tail.search(text, max(0, start - self._qual_reach), start)  # "as much as $20 billion"
-        qual_word = _SPACE_OR_HYPHEN.sub(" ", qm.group(1).lower()) if qm is not None else ""
-        if qm is not None:
-            start = qm.start()
-        qualifier = self.nw.qualifiers.get(qual_word, "exact") if qual_word else "exact"
-        low, high = {"exact": (v, v), "about": (v, v), "more_than": (v, None), "at_least": (v, None)}.get(
-            qualifier, (None, v))
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        return Quantity(start, end, v, low, high, qualifier, text[start:end], money=True)
+    def _split(self, words: list[str]) -> tuple[list[str], list[int] | None]:
+        """The words with number-bearing hyphenated words cut at their hyphens ('thousand-300',
+        'one-point-five'), and for each piece the index of the word it came from (None: unchanged)."""
+        if not any("-" in x and len(x) > 1 for x in words):
+            return words, None
+        w: list[str] = []
+        at: list[int] = []
+        for k, x in enumerate(words):
+            parts = x.split("-")
+            if len(parts) > 1 and all(parts) and any(p in self.units or p in self.scales or p[:1].isdigit()
+                                                     for p in parts) \
+                    and all(p in self.units or p in self.scales or _digits(p) is not None or p == "point" for p in parts):
+                for m, p in enumerate(parts):
+                    if m:
+                        w.append("-")
+                        at.append(k)
+                    w.append(p)
+                    at.append(k)
+            else:
+                w.append(x)
+                at.append(k)
+        return w, at
 
-    def is_year(self, q: Quantity) -> bool:
-        return (q.qualifier == "exact" and q.value is not None and 1900 <= q.value <= 2100
-                and _YEAR.fullmatch(q.text) is not None)
+    def _vague(self, w: list[str], i: int) -> tuple[Quantity, int] | None:
+        for n in range(min(self.max_vague, len(w) - i), 0, -1):
+            key = tuple(w[i:i + n])
+            if key in self.vague:
+                low = float(self.vague[key])
+                j = i + n
+                while j < len(w) and w[j] in self.scales and w[j] != "dozen":
+                    low *= self.scales[w[j]]  # "several hundred thousand": 300 x 1,000
+                    j += 1
+                if j < len(w) and w[j] == "of" and j > i + n:
+                    j += 1
+                return Quantity(i, j, 0, 0, None, low, None, "vague", "", vague=True), j
+        return None
+
+    def _finish(self, w: list[str], at: list[int] | None, words: list[str], offsets: list[int], text: str,
+                q: Quantity) -> Quantity:
+        """Add what stands around the number: money sign, increment and qualifier words, 'or so',
+        'more', 'in total'."""
+        start, end = q.start, q.end
+        if start > 0 and w[start - 1] in _CURRENCY:
+            q.money = True
+            start -= 1
+        # words before: "roughly another 1,500", "an additional 1,500", "between", "more than"
+        if start > 0 and w[start - 1] in self.inc_last:
+            for n in range(min(self.max_inc, start), 0, -1):
+                if tuple(w[start - n:start]) in self.inc_before:
+                    q.increment = True
+                    start -= n
+                    break
+        if q.qualifier == "range" and start > 0 and w[start - 1] == "between":
+            start -= 1
+        if not q.vague and start > 0 and w[start - 1] in self.qual_last:
+            for n in range(min(self.max_qual, start), 0, -1):
+                key = tuple(w[start - n:start])
+                if key in self.qualifiers:
+                    if q.qualifier != "range":  # "around 11 to 12,000" stays a range
+                        q.qualifier = self.qualifiers[key]
+                    start -= n
+                    break
+        if not q.increment and start > 0 and w[start - 1] in self.inc_last:
+            for n in range(min(self.max_inc, start), 0, -1):  # "some further 2,000": qualifier, then increment
+                if tuple(w[start - n:start]) in self.inc_before:
+                    q.increment = True
+                    start -= n
+                    break
+        # words after
+        if tuple(w[end:end + 2]) == ("or", "so") and q.qualifier == "exact":
+            q.qualifier = "about"
+            end += 2
+        if end < len(w) and (w[end],) in self.inc_after:
+            q.increment = True
+            end += 1
+        elif end + 1 < len(w) and w[end] in _HYPHENS and w[end + 1] == "plus":
+            q.qualifier, end = "more_than", end + 2
+        if tuple(w[end:end + 2]) == ("in", "total"):
+            q.total = True
+            end += 2
+        self._end = end  # where reading goes on, in the cut words
+        q.start, q.end = (at[start], at[end - 1] + 1) if at is not None else (start, end)
+        q.cstart = offsets[q.start]
+        q.cend = offsets[q.end - 1] + len(words[q.end - 1])
+        q.text = text[q.cstart:q.cend]
+        v = q.value
+        if q.qualifier in ("more_than", "at_least"):
+            q.low, q.high = v, None
+        elif q.qualifier in ("up_to", "less_than"):
+            q.low, q.high = None, v
+        elif q.qualifier != "range" and not q.vague:
+            q.low = q.high = v
+        return q

@@ -20,11 +20,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from worker.extract._patterns import Patterns
+from worker.extract.rules import Patterns
 from worker.extract._regex import trie_regex
 from worker.extract.sentences import split_sentences
 
 PARTIES = ("RUS", "PRK")
+_NORTHERN_KIM = re.compile(r"(?<![\w])Kim(?![\w])(?!\s+(?!Jong|Yo|Il)[A-Z])")
+_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                     r"sixty|seventy|eighty|ninety|hundred|thousand|million|dozen)\b")
 
 
 def phrase_regex(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | None:
@@ -38,13 +41,14 @@ def phrase_regex(phrases: Iterable[str], flags: int = 0) -> re.Pattern[str] | No
 class PhraseFinder:
     """Phrase regexes for one set of rules: case-insensitive phrases are searched for in the
     lower-cased text (a case-sensitive regex is several times faster than ``re.I``), the others
-    in the text as written."""
+    in the text as written; ``extra`` regexes are searched for in the text as written."""
 
-    def __init__(self, lower: Iterable[str], exact: Iterable[str] = ()) -> None:
+    def __init__(self, lower: Iterable[str], exact: Iterable[str] = (), extra: Iterable[re.Pattern[str]] = ()) -> None:
         lower = [p.lower() for p in lower]
         self._lower = phrase_regex(lower)
         self._lower_i = phrase_regex(lower, re.I)  # for texts whose length changes when lower-cased
         self._exact = phrase_regex(exact)
+        self._extra = list(extra)
 
     def _pairs(self, text: str, low: str) -> list[tuple[re.Pattern[str], str]]:
         pairs = []
@@ -52,6 +56,7 @@ class PhraseFinder:
             pairs.append((self._lower, low) if len(low) == len(text) else (self._lower_i, text))
         if self._exact is not None:
             pairs.append((self._exact, text))
+        pairs.extend((r, text) for r in self._extra)
         return pairs
 
     def search(self, text: str, low: str) -> bool:
@@ -80,9 +85,20 @@ class RelevanceFilter:
         self.sides: dict[str, PhraseFinder] = {}
         for code in PARTIES:
             rules = [a for a in patterns.actors if a.code == code]
+            # "Kim" followed by another given name is South Korea's (or anyone's) Kim, not North Korea's
             self.sides[code] = PhraseFinder([p for a in rules if not a.case_sensitive for p in a.phrases],
-                                            [p for a in rules if a.case_sensitive for p in a.phrases])
-        self.items = PhraseFinder([p for it in patterns.items for p in it.phrases] + list(patterns.pronouns)
+                                            [p for a in rules if a.case_sensitive for p in a.phrases if p != "Kim"],
+                                            [_NORTHERN_KIM] if code == "PRK" else [])
+        # items that need a context word are left out: the context words are items themselves
+        # what a sentence with a figure but no item needs to say of the item before: a transfer word or a
+        # total noun ("Fewer than 60 have been delivered to date", "Seoul now puts the figure at 12,000")
+        self.back = PhraseFinder([f for t in patterns.triggers if t.type != "use" for f in t.forms]
+                                 + list(patterns.attach.total_nouns) + ["in all", "so far", "to date"]
+                                 + list(patterns.units))
+        # a denial of the claim before ("Pyongyang calls such accusations absurd")
+        self.denials = PhraseFinder([m.literal for m in patterns.modifiers if m.category == "DENIED"
+                                     and len(m.literal) > 3])
+        self.items = PhraseFinder([p for it in patterns.items if not it.context for p in it.phrases] + list(patterns.pronouns)
                                   + list(patterns.references) + ["North Koreans"])  # counted as people
 
     def __call__(self, text: str) -> bool:
@@ -103,33 +119,36 @@ class RelevanceFilter:
         after_gap: list[bool] = []
         k = 0
         prev_index = -2
-        start: int | None = None
+        prev_named = False  # the sentence kept last names a party
         for n, (s, e) in enumerate(sentences):
             while k < len(item_pos) and item_pos[k] < s:
                 k += 1
-            if k < len(item_pos) and item_pos[k] < e:
-                gap = n != prev_index + 1
-                if start is None or gap:
-                    named = [c for c, side in self.sides.items() if side.search_in(text, low, s, e)]
-                    if start is None and len(named) == 2:
-                        start = len(kept)
-                    elif len(named) == 1 and n > 0 and gap:
-                        # one party here, the other in the sentence before (which names no item):
-                        # "Russia has turned to North Korea. Pyongyang has also supplied missiles."
-                        ps, pe = sentences[n - 1]
-                        other = next(c for c in PARTIES if c != named[0])
-                        if self.sides[other].search_in(text, low, ps, pe):
-                            if start is None:
-                                start = len(kept)
-                            kept.append((ps, pe))
-                            after_gap.append(n - 1 != prev_index + 1)
-                            gap = False
-                kept.append((s, e))
-                after_gap.append(gap)
-                prev_index = n
-        if start is None:
+            has_item = k < len(item_pos) and item_pos[k] < e
+            follows = prev_index == n - 1 and prev_named
+            if not has_item and not (follows and ((_FIGURE.search(low, s, e) and self.back.search_in(text, low, s, e))
+                                                  or self.denials.search_in(text, low, s, e))):
+                continue
+            # a sentence naming an item, or one right after it with a figure ("Fewer than 60 have been
+            # delivered to date": the item of the sentence before); either names a party or follows one
+            names = [c for c, side in self.sides.items() if side.search_in(text, low, s, e)]
+            named = bool(names)
+            if not named and not follows:
+                continue
+            if len(names) == 1 and n > 0 and prev_index != n - 1:
+                # one party here, the other in the sentence before, which names no item ("Russia has
+                # turned to North Korea. Pyongyang has also supplied missiles."): read that one too
+                ps, pe = sentences[n - 1]
+                other = next(c for c in PARTIES if c != names[0])
+                if self.sides[other].search_in(text, low, ps, pe):
+                    kept.append((ps, pe))
+                    after_gap.append(n - 1 != prev_index + 1)
+                    prev_index = n - 1
+            kept.append((s, e))
+            after_gap.append(n != prev_index + 1)
+            prev_index, prev_named = n, named or follows
+        if not kept:
             return None
-        return Plan(tuple(kept[start:]), (True,) + tuple(after_gap[start + 1:]))
+        return Plan(tuple(kept), tuple(after_gap))
 
     def _both(self, text: str, low: str, start: int, end: int) -> bool:
         return all(side.search_in(text, low, start, end) for side in self.sides.values())
