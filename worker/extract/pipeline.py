@@ -193,7 +193,7 @@ class Pipeline:
         kept = []
         for a in s.actors:
             inside = next((x for x in attributions if x.start <= a.cstart and a.cend <= x.end), None)
-            if inside is not None and (a.label not in PARTY_SET or a.info == "adj" or end - inside.end < 40
+            if inside is not None and (a.label not in PARTY_SET or a.info == "adj" or end - inside.end < 400
                                        and not (inside.start == 0 and a.info == "name")):
                 continue
             kept.append(a)
