@@ -74,6 +74,7 @@ class ArticleState:
     month: str | None = None
     people: str = "troops"  # the kind of people the article has moved last
     previous: list[dict] = field(default_factory=list)  # the events of the sentence before
+    quiet: int = 0  # sentences since the last that moved anything (`previous` outlives one)
     sources: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -103,7 +104,9 @@ class Pipeline:
                 state.previous = []
             found = self.sentence(s, state)
             events.extend(found)
-            state.previous = found
+            state.quiet = 0 if found else state.quiet + 1
+            if found or state.quiet > 1:
+                state.previous = found  # a topic outlives one sentence that moved nothing
             for ev in found:
                 if ev["category"] in ("troops", "workers"):
                     state.people = ev["category"]
@@ -119,7 +122,7 @@ class Pipeline:
         items = self.find_items(s, state.people, previous_category)
         if not items and not state.previous:
             return []
-        if not items and self._denies_claim(s):
+        if not items and state.quiet == 0 and self._denies_claim(s):
             # "Pyongyang calls such accusations 'absurd'": the transfer of the sentence before, denied
             return [{**ev, "quantity": None, "mode": "unspecified", "since": None, "status": "denied",
                      "attribution": self._source(s, self.attributions.find(s.text), state.sources) or ev["attribution"],
