@@ -149,6 +149,8 @@ class Attacher:
         while k < n and gap <= _FORWARD_GAP:
             if k in by_start:
                 p = by_start[k]
+                if gap and getattr(p.item.info, "weak", False):
+                    return None  # "the two leaders discussed the deployment": only modifiers before a weak noun
                 nxt = p.item.end
                 if getattr(p.item.info, "weak", False) and nxt + 1 < n and w[nxt] == "of" and nxt + 1 in by_start:
                     return by_start[nxt + 1]  # "1 million barrels of fuel": the fuel

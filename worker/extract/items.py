@@ -18,7 +18,8 @@ from worker.extract.rules import ItemRule, Patterns
 from worker.extract.sentence import Sentence
 
 _GENERIC = frozenset({"equipment", "gear", "hardware", "systems", "system", "supplies", "materiel", "kit", "kits",
-                      "components", "assistance", "aid", "help", "support", "weapons", "arms"})
+                      "components", "assistance", "aid", "help", "support", "weapons", "arms",
+                      "fighters", "fighter"})  # "MiG-29 fighters" are jets, "jihadi fighters" no item before
 _CARRIER_PREPS = frozenset({"on", "aboard", "onboard", "by", "via", "in"})
 _CARRIER_GAP = frozenset({"the", "a", "an", "its", "their", "military", "transport", "cargo", "chartered", "special",
                           "large", "heavy", "-"})
