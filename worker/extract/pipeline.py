@@ -233,6 +233,9 @@ class Pipeline:
             c.scopes = scopes_of(reach, c.start, c.end, terminators, s.words, 0)
             if "DENIED" in c.scopes and "HYPOTHETICAL" in c.scopes and not _denial_apart(reach):
                 c.scopes.discard("DENIED")  # "has not publicly acknowledged sending": neither said nor denied
+            head = c.list_head
+            if head is not None and "RECIPROCAL" in head.scopes:
+                c.scopes.add("RECIPROCAL")  # "in return for the North's artillery ammunition and soldiers"
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
         return cands
 
@@ -443,12 +446,13 @@ def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     for c in cands:
         if c.category != "technology" and c.figure is None:
             if any(t.end <= c.start and c.start - t.end <= 14 and not (_TOPIC_WORDS.isdisjoint(s.words[t.end:t.end + 4]))
-                   and ";" not in s.words[t.end:c.start] for t in techs):
+                   and ";" not in s.words[t.end:c.start] and _EXCHANGE.isdisjoint(s.words[t.end:c.start]) for t in techs):
                 continue
         out.append(c)
     return out
 
 
+_EXCHANGE = frozenset({"return", "exchange", "payment", "reward", "swap"})  # "know-how in return for troops"
 _MUNITIONS = frozenset({"artillery_shells", "ballistic_missiles", "weapons_other", "artillery_systems", "air_defense"})
 _PAYING = frozenset({"pay", "pays", "paid", "paying", "reward", "rewarded", "rewarding", "rewards", "repay", "repaid",
                      "repaying", "compensate", "compensated", "compensating"})
