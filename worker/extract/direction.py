@@ -105,7 +105,8 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
         elif noun and a.end < len(w) and w[a.end] in _POSSESSIVE and 0 < trigger.start - a.end <= 3:
             # "Russia's deliveries", "the North's transfer of missiles": whose the giving (or buying) is
             out.append(Clue(code, RECIPIENT if trigger.label in _RECEIVING else SUPPLIER, 3.0, "position"))
-        elif trigger is not None and not noun and (a is subject or (prep is None and a.start >= trigger.end)):
+        elif trigger is not None and not noun and (a is subject or (prep is None and a.start >= trigger.end)) \
+                and trigger not in s.mentions.get("setting", ()):  # "bring the North's total to 12,000"
             out.extend(_position(s, a, code, trigger))
     return out
 

@@ -20,6 +20,8 @@ from worker.extract.sentence import Sentence
 _GENERIC = frozenset({"equipment", "gear", "hardware", "systems", "system", "supplies", "materiel", "kit", "kits",
                       "components", "assistance", "aid", "help", "support", "weapons", "arms",
                       "fighters", "fighter"})  # "MiG-29 fighters" are jets, "jihadi fighters" no item before
+_HELP = frozenset({"assistance", "help", "support"})
+_NOT_KNOW_HOW = frozenset({"economic_aid", "troops", "workers", "technology", "weapons_other"})
 _CARRIER_PREPS = frozenset({"on", "aboard", "onboard", "by", "via", "in"})
 _CARRIER_GAP = frozenset({"the", "a", "an", "its", "their", "military", "transport", "cargo", "chartered", "special",
                           "large", "heavy", "-"})
@@ -84,8 +86,16 @@ class ItemFinder:
                     # "electronic warfare gear", "air defence equipment": a generic head takes the kind of
                     # the word before it
                     raw[k + 1] = replace(it, end=nxt.end, cend=nxt.cend)
+                    if s.words[nxt.start] in _HELP and it.label not in _NOT_KNOW_HOW:
+                        raw[k + 1] = replace(raw[k + 1], label="technology", info=self.plain["technology"])
                 continue  # a compound: "rocket launcher experts" are experts
-            if it.end < len(s.words) and s.words[it.end] in self.heads and it.label not in ("troops", "workers"):
+            if it.end < len(s.words) and s.words[it.end] in _HELP and it.label not in _NOT_KNOW_HOW \
+                    and (nxt is None or nxt.start > it.end):
+                # "Russian drone assistance", "missile help": know-how about the thing
+                end = it.end + 1
+                it = replace(it, label="technology", info=self.plain["technology"], end=end,
+                             cend=s.offsets[it.end] + len(s.words[it.end]))
+            elif it.end < len(s.words) and s.words[it.end] in self.heads and it.label not in ("troops", "workers"):
                 continue  # "missile work", "drone factory", "arms deal": a modifier of another noun
             if nxt is not None and nxt.label == "technology" and it.label != "technology" and it.end - it.start == 1 \
                     and not s.words[it.start].endswith("s") and 0 < nxt.start - it.end <= 3 \

@@ -128,6 +128,7 @@ class Pipeline:
                      "attribution": self._source(s, self.attributions.find(s.text), state.sources) or ev["attribution"],
                      "evidence": s.text, "span": [s.start, s.end]} for ev in _distinct(state.previous)]
         figures = self.read_figures(s)
+        _drop_raising(s, figures)
         attached = self.attach(s, items, figures)
         pairs = attached.pairs + self.refer_back(s, attached.loose, attached.pairs, state)
         for p in pairs:
@@ -273,6 +274,8 @@ class Pipeline:
         if getattr(c.pair.item.info, "transfer", False):
             return len(parties) == 2  # "arms dealings between the DPRK and Russia"
         if tr is None:
+            if s.words[item.end - 1] in _GIVEN_NOUNS and item.end - item.start > 1:
+                return bool(parties - origin)  # "its drone help to North Korea": the help is given
             return bool(origin) and bool(parties - origin) or self._present(s, c)
         if tr.label == "use":
             # "Russia fired North Korean missiles"; or a giving word reaches the item too ("missiles that
@@ -436,6 +439,32 @@ _TOPIC_WORDS = frozenset({"on", "help", "with", "for", "deploy", "build", "devel
                           "guidance", "make", "making", "produce", "producing", "launch", "launching", "operate"})
 
 
+_RAISING = frozenset({"bring", "brings", "bringing", "brought", "take", "takes", "taking", "took", "taken", "push",
+                      "pushes", "pushing", "pushed", "raise", "raises", "raising", "raised", "lift", "lifts", "lifting",
+                      "lifted", "put", "puts", "putting"})
+
+
+def _drop_raising(s: Sentence, figures: list[Figure]) -> None:
+    """"bring the North's total deployment to around 12,000", "raising the number to 14,000": a verb that
+    sets a figure says nothing of who gives and who gets (marked 'setting': no position clues)."""
+    starts = {f.start for f in figures if f.kind == "count"}
+    w = s.words
+    if not starts:
+        return
+    def sets_figure(tr: Mention) -> bool:
+        if w[tr.start] not in _RAISING:
+            return False
+        return any(w[k] in ("to", "at") and (k + 1 in starts or k + 2 in starts and w[k + 1] in ("about", "some"))
+                   and ";" not in w[tr.end:k] and not any(tr.end <= a.start < k and _before_to(w, a) for a in s.actors)
+                   for k in range(tr.end, min(len(w) - 1, tr.end + 12)))
+    s.mentions["setting"] = [tr for tr in s.triggers if sets_figure(tr)]
+
+
+def _before_to(w: list[str], a: Mention) -> bool:
+    """A party right after 'to' ("brought troops to Russia") is where they went."""
+    return a.start > 0 and w[a.start - 1] in ("to", "into")
+
+
 def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     """"technology related to nuclear weapons or ballistic missiles", "technical advice on air defence
     missiles and drones": what follows know-how and a topic word is what it is about, not a second item."""
@@ -452,6 +481,7 @@ def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+_GIVEN_NOUNS = frozenset({"help", "assistance", "support"})  # heads of know-how items that say it is given
 _EXCHANGE = frozenset({"return", "exchange", "payment", "reward", "swap"})  # "know-how in return for troops"
 _MUNITIONS = frozenset({"artillery_shells", "ballistic_missiles", "weapons_other", "artillery_systems", "air_defense"})
 _PAYING = frozenset({"pay", "pays", "paid", "paying", "reward", "rewarded", "rewarding", "rewards", "repay", "repaid",
