@@ -250,8 +250,8 @@ class Pipeline:
         if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and not c.scopes & {"CASUALTY", "NOT_TRANSFER"}):
             return False  # a denial reaches past 'in breach of': "denied sending shells in breach of sanctions"
         rule = c.pair.item.info
-        if getattr(rule, "weak", False) and c.figure is None:
-            i = c.pair.item.start
+        if getattr(rule, "weak", False) and c.figure is None and "DENIED" not in c.scopes:
+            i = c.pair.item.start  # (a denial names the known one: "dismissed reports of the deployment")
             return i > 0 and s.words[i - 1] in ("a", "an", "another", "second", "third", "new", "fresh", "first")
         return True
 
