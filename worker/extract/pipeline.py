@@ -223,6 +223,14 @@ class Pipeline:
                 if b.trigger is None or (b.list_head.trigger is not None and b.trigger.start > b.end):
                     b.trigger = b.list_head.trigger
                     b.clause = b.list_head.clause[0], max(b.list_head.clause[1], b.clause[1])
+        for last in reversed(out):  # "1,240 tonnes of flour, 310 tonnes of oil and 85 tonnes of medicine crossed"
+            head = last.list_head
+            tr = last.trigger
+            if head is None or tr is None or tr.start < last.end:
+                continue
+            for c in out:
+                if (c is head or c.list_head is head) and c.trigger is None:
+                    c.trigger, c.clause = tr, (c.clause[0], max(c.clause[1], last.clause[1]))
         return out
 
     def scopes(self, s: Sentence, cands: list[Candidate]) -> list[Candidate]:
