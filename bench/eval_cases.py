@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -26,7 +27,7 @@ def evaluate(ex: Extractor, paths: list[Path]) -> list[dict]:
     rows = []
     for path in paths:
         cf = load_file(path)
-        row = {"construction": cf.construction, "cases": 0, "passed": 0, "weak": 0, "fixed": [], "broken": [],
+        row: dict[str, Any] = {"construction": cf.construction, "cases": 0, "passed": 0, "weak": 0, "fixed": [], "broken": [],
                "failures": []}
         for case in cf.cases:
             events = ex.extract(case.text, published=case.published)

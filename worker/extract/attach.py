@@ -131,7 +131,7 @@ class Attacher:
     def _parts(self, s: Sentence, figures: list[Figure]) -> set[int]:
         """"4,000 of the 11,000 troops": the first figure is a part of the second (ids of the parts)."""
         out = set()
-        for a, b in zip(figures, figures[1:]):
+        for a, b in zip(figures, figures[1:], strict=False):
             between = s.words[a.end:b.start]
             if between and between[0] == "of" and len(between) <= 3 and all(w in ("of", "the", "its", "their", "some", "about")
                                                                                for w in between):

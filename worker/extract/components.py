@@ -7,8 +7,9 @@ Both work from the rule data in ``patterns/`` and leave plain ``Mention`` record
 from __future__ import annotations
 
 from bisect import bisect_right
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -38,7 +39,7 @@ class Mention:
     end: int
     cstart: int  # character offsets
     cend: int
-    info: object = None  # actor kind, ItemRule, ModifierRule
+    info: Any = None  # actor kind ("name", "adj"), ItemRule, TriggerRule or ModifierRule
 
     @property
     def text_len(self) -> int:

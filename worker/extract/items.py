@@ -63,7 +63,7 @@ class ItemFinder:
                     Mention("actor", a.label, a.start, it.start, a.cstart, it.cstart, "adj") for a in covering
                     if a.start < it.start]
                 actors.sort(key=lambda a: a.start)
-            rule: ItemRule = it.info  # type: ignore[assignment]
+            rule: ItemRule = it.info
             if rule.context and rule.context.isdisjoint(s.words):
                 continue
             if rule.after:
@@ -120,7 +120,7 @@ class ItemFinder:
         military = any((w in words) if " " not in w else (w in text) for w in self.people["military"])
         civilian = any((w in words) if " " not in w else (w in text) for w in self.people["civilian"])
         out = []
-        for k, it in enumerate(items):
+        for it in items:
             if it.label in ("troops", "workers"):
                 phrase = " ".join(s.words[it.start:it.end])
                 listed_with_troops = any(o.label == "troops" and _joined(s.words, o, it) for o in items if o is not it)
@@ -153,7 +153,7 @@ class ItemFinder:
         for tr in s.triggers:
             cat = self.implied.get(s.words[tr.start])
             rule = self.plain.get(cat) if cat else None
-            if rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items) \
+            if cat and rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items) \
                     and not any(0 < it.start - tr.end <= 12 for it in items):  # "arming Russia with shells"
                 out.append(Mention("item", cat, tr.start, tr.end, tr.cstart, tr.cend, rule))
         return out

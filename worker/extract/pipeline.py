@@ -170,8 +170,9 @@ class Pipeline:
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
                                           for tr in s.triggers))  # "Moscow was counting on another 100"
-            named = self.attach.total_noun_before(s, f) or any(x in ("in", "so", "to") and y in ("all", "far", "date")
-                                                                  for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4])) \
+            so_far = any(x in ("in", "so", "to") and y in ("all", "far", "date")
+                         for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4], strict=False))
+            named = self.attach.total_noun_before(s, f) or so_far \
                 or (f.end < len(w) and w[f.end] in self.attach.units)  # "Moscow reported 6,400 tonnes"
             if not (moved or named):
                 continue
@@ -217,7 +218,7 @@ class Pipeline:
             c = Candidate(p, p.item.label, start, end, clause)
             c.trigger = _trigger(s, c)
             out.append(c)
-        for a, b in zip(out, out[1:]):
+        for a, b in zip(out, out[1:], strict=False):
             if b.start >= a.end and _listed(s.words[a.end:b.start]):
                 b.list_head = a.list_head or a
                 if b.trigger is None or (b.list_head.trigger is not None and b.trigger.start > b.end):
@@ -238,7 +239,7 @@ class Pipeline:
         terminators = [m.start for m in s.modifiers if m.label == "TERMINATE" and not _gives_with(s, m)]
         paid = [tr for tr in s.triggers if s.words[tr.start] in _PAYING]
         for c in cands:
-            reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]  # type: ignore[union-attr]
+            reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]
             c.scopes = scopes_of(reach, c.start, c.end, terminators, s.words, 0)
             if "DENIED" in c.scopes and "HYPOTHETICAL" in c.scopes and not _denial_apart(reach):
                 c.scopes.discard("DENIED")  # "has not publicly acknowledged sending": neither said nor denied
@@ -290,7 +291,7 @@ class Pipeline:
             # Russian troops fire ... were supplied by Pyongyang")
             return (bool(origin) and bool(parties - origin)) or any(
                 t.label in ("give", "receive", "motion") and c.clause[0] <= t.start < c.clause[1]
-                and abs(t.start - c.start) <= _TRIGGER_BEFORE and c.category not in t.info.not_for  # type: ignore[union-attr]
+                and abs(t.start - c.start) <= _TRIGGER_BEFORE and c.category not in t.info.not_for
                 for t in s.triggers)
         if tr.label == "presence":
             return c.category in ("troops", "workers") or _place_after(s, tr)
@@ -349,7 +350,7 @@ class Pipeline:
             if not found and c.list_head is not None:
                 found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
             c.direction = decide(found, self.categories[c.category], state.month, s.parties())
-            if shared and (c.direction is None or c.direction.basis == "prior"):
+            if shared and main is not None and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
             if c.direction is None or self._own(s, c, found):
@@ -588,8 +589,8 @@ def _distinct(events: list[dict]) -> list[dict]:
 def _contents(cands: list[Candidate], events: list[dict]) -> list[dict]:
     """What containers carry shares their mode and start ("1,000 containers of munitions have been
     delivered since August": the munitions too), when it stands in their clause, after them."""
-    boxes = [(c, e) for c, e in zip(cands, events) if e["category"] == "containers" and e["mode"] == "total"]
-    for c, e in zip(cands, events):
+    boxes = [(c, e) for c, e in zip(cands, events, strict=True) if e["category"] == "containers" and e["mode"] == "total"]
+    for c, e in zip(cands, events, strict=True):
         if e["quantity"] is None and e["category"] != "containers" and e["mode"] == "unspecified":
             box = next((b for bc, b in boxes if b["supplier"] == e["supplier"] and bc.clause == c.clause
                         and 0 <= c.pair.item.start - bc.pair.item.end <= 8), None)
@@ -610,7 +611,8 @@ def _part_moved(s: Sentence, c: Candidate) -> bool:
     while k < len(w) and w[k] in ("of", "them", "whom", "which", "those", "the", "a", "total", ","):
         k += 1
     while k < len(w) and w[k] in _LINKING:
-        if w[k] == "in" or (w[k] in ("are", "were", "is", "was") and k + 1 < len(w) and w[k + 1] in ("in", "now", "deployed", "stationed", "based")):
+        if w[k] == "in" or (w[k] in ("are", "were", "is", "was") and k + 1 < len(w)
+                            and w[k + 1] in ("in", "now", "deployed", "stationed", "based")):
             return True
         k += 1
     if k < len(w) and w[k] in ("in", "inside", "near", "on"):
@@ -630,7 +632,7 @@ def _so_far(s: Sentence, c: Candidate) -> bool:
         return True
     if c.trigger is not None and c.trigger.label == "presence":
         return True
-    return any(x == "in" and y[:2] in ("19", "20") and len(y) == 4 and y.isdigit() for x, y in zip(w, w[1:]))
+    return any(x == "in" and y[:2] in ("19", "20") and len(y) == 4 and y.isdigit() for x, y in zip(w, w[1:], strict=False))
 
 
 _BATCH = frozenset({"group", "batch", "dispatch", "shipment", "consignment", "delivery", "first", "single",
@@ -695,10 +697,11 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
     for tr in s.triggers:
         if tr.start <= item.start and item.end <= tr.end and tr.label == "give":
             own = tr  # "Moscow plans to help North Korea": the item is a giving word itself
-        if c.category in tr.info.not_for:  # type: ignore[union-attr]
+        if c.category in tr.info.not_for:
             continue
         if item.start <= tr.start < item.end or (c.figure is not None and c.figure.start <= tr.start < c.figure.end):
             continue
+        d: float
         if tr.end <= c.start:
             d = c.start - tr.end
             if d > _TRIGGER_BEFORE:
@@ -716,7 +719,7 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             d += 20
         if tr.label == "use":
             d += 2  # "used 40 missiles provided by North Korea": the transfer word says more
-        if " ".join(s.words[tr.start:tr.end]) in tr.info.nouns:  # type: ignore[union-attr]
+        if " ".join(s.words[tr.start:tr.end]) in tr.info.nouns:
             d += 3  # "has sent Kim a gift of 24 horses": the verb says who gives
         if d < best_d:
             best, best_d = tr, d
