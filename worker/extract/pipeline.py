@@ -241,11 +241,18 @@ class Pipeline:
         for c in cands:
             reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]
             c.scopes = scopes_of(reach, c.start, c.end, terminators, s.words, 0)
-            if "DENIED" in c.scopes and "HYPOTHETICAL" in c.scopes and not _denial_apart(reach):
-                c.scopes.discard("DENIED")  # "has not publicly acknowledged sending": neither said nor denied
             head = c.list_head
             if head is not None and "RECIPROCAL" in head.scopes:
                 c.scopes.add("RECIPROCAL")  # "in return for the North's artillery ammunition and soldiers"
+            tr = c.trigger
+            if tr is not None and not c.scopes & (_STATUS_SCOPES | {"RECIPROCAL"}):
+                # a hedge or a denial of the transfer word holds for what it moves: "Containers able to carry
+                # 5 million shells are believed to have been sent"
+                c.scopes |= scopes_of(reach, tr.start, tr.end, terminators, s.words, 0) & _STATUS_SCOPES
+            if "DENIED" in c.scopes and "HYPOTHETICAL" in c.scopes and not _denial_apart(reach):
+                c.scopes.discard("DENIED")  # "has not publicly acknowledged sending": neither said nor denied
+            if head is not None and not c.scopes & (_STATUS_SCOPES | {"RECIPROCAL"}):
+                c.scopes |= head.scopes & _STATUS_SCOPES  # "likely to reward it with tanks, aircraft and technology"
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
         return cands
 
@@ -490,6 +497,7 @@ def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+_STATUS_SCOPES = frozenset({"POSSIBLE", "PLANNED", "DENIED"})
 _GIVEN_NOUNS = frozenset({"help", "assistance", "support"})  # heads of know-how items that say it is given
 _EXCHANGE = frozenset({"return", "exchange", "payment", "reward", "swap"})  # "know-how in return for troops"
 _MUNITIONS = frozenset({"artillery_shells", "ballistic_missiles", "weapons_other", "artillery_systems", "air_defense"})
