@@ -15,6 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+# the corpora scored for the record: the shared dev and held-out sets, and our own written sets
+QUALITY_SETS = [BENCH.parent.parent / "shared" / "corpus" / "dev.jsonl",
+                BENCH.parent.parent / "shared" / "corpus" / "heldout.jsonl",
+                *sorted((BENCH.parent / "tests" / "fixtures" / "corpus").glob("written*.jsonl"))]
 
 
 def run(script: str, *args: str) -> str:
@@ -76,10 +80,18 @@ def main() -> None:
         rows.append(row(f"{label}, 50 metrics x 200 reports, median", float(found.group(1)) if found else None,
                         "", None, " ms"))
 
+    quality = []
+    for corpus in QUALITY_SETS:
+        if corpus.exists():
+            lines = run("eval_extraction.py", str(corpus)).splitlines()
+            quality += [f"{corpus.name}:", *("  " + line for line in lines if not line.startswith("extracted"))]
+
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report = "\n".join([
         f"# Benchmarks ({stamp}, this machine: 2 cores)", "", *rows, "",
         "## Extraction (`bench/bench_extraction.py`)", "", "```", extraction, "```", "",
+        "## Extraction quality (`bench/eval_extraction.py`; scores only, no errors listed)", "", "```",
+        *quality, "```", "",
         "## Service (`bench/bench_service.py`)", "", "```", run("bench_service.py") if not service else
         json.dumps(service, indent=1), "```", "",
         "## Poller (`bench/bench_poll.py`)", "", "```", poll, "```", "",

@@ -258,7 +258,7 @@ def unmatched(case: Case, events: list[dict]) -> list[str]:
     """What keeps ``events`` from matching ``case``, one line each; ``[]`` when they match."""
     problems = []
     assignment = _assignment(case.expect, events)
-    for want, got in zip(case.expect, assignment):
+    for want, got in zip(case.expect, assignment, strict=True):
         if got is None:
             problems.append(f"missing {want}")
     if not case.extra_ok:

@@ -7,6 +7,7 @@ failure, so that it turns into a failure the day it starts passing and its ``kno
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def test_case(ex: Extractor, case: Case) -> None:
 
 # --- the format itself ----------------------------------------------------------
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "construction": "example",
     "about": "a file the schema accepts",
     "cases": [{"text": "North Korea has sent 12,000 troops to Russia.", "published": "2024-12-01",

@@ -27,7 +27,8 @@ def test_single_article_from_file(tmp_path) -> None:
 
 
 def test_jsonl_keeps_order_and_reports_bad_lines() -> None:
-    lines = [json.dumps({"id": "a", "text": TEXT}), "{not json", json.dumps({"id": "c"}), json.dumps({"id": "d", "text": "Nothing here."})]
+    lines = [json.dumps({"id": "a", "text": TEXT}), "{not json", json.dumps({"id": "c"}),
+             json.dumps({"id": "d", "text": "Nothing here."})]
     r = CliRunner().invoke(extract, ["--jsonl", "-"], input="\n".join(lines) + "\n")
     assert r.exit_code == 0
     out = [json.loads(x) for x in r.stdout.splitlines()]

@@ -68,7 +68,7 @@ def test_extract_many_keeps_order(extractor: Extractor) -> None:
     recs = [json.loads(p.read_text(encoding="utf-8")) for p in ARTICLES]
     many = list(extractor.extract_many(recs))
     assert len(many) == len(recs)
-    for rec, events in zip(recs, many):
+    for rec, events in zip(recs, many, strict=True):
         assert events == extractor.extract(rec["text"], published=rec.get("published"))
 
 

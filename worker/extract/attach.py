@@ -41,7 +41,8 @@ _MONEY_FORWARD_GAP = frozenset({"in", "of", "worth", "new", "additional", "direc
                                 "yearly"})
 _QUOTES = frozenset({'"', "'", "“", "‘", "”", "’"})
 _EARLIER_GAP = frozenset({"its", "their", "the", "a", "an", "previous", "earlier", "initial", "prior", "estimate",
-                          "estimated", "figure", "of", "some", "about", "around"})
+                          "estimated", "figure", "of", "some", "about", "around", "just", "only", "peak", "high", "low",
+                          "roughly", "nearly", "almost", "record"})
 _PRONOUN_SUBJECTS = frozenset({"it", "they", "pyongyang", "moscow"})
 _AUX = frozenset({"had", "has", "have", "already", "also", "reportedly"})
 
@@ -118,10 +119,11 @@ class Attacher:
                 continue
             target = self._backward(s, f, pairs)
             if target is not None:
+                running = self.total_noun_before(s, f)  # "bringing the total to 14,000"
                 if target.figure is None:
-                    target.figure = f
+                    target.figure, target.running = f, running
                 else:
-                    extra.append(Pair(target.item, f))
+                    extra.append(Pair(target.item, f, running=running))
                 continue
             loose.append(f)
         return Attached(pairs + extra, loose)
@@ -129,7 +131,7 @@ class Attacher:
     def _parts(self, s: Sentence, figures: list[Figure]) -> set[int]:
         """"4,000 of the 11,000 troops": the first figure is a part of the second (ids of the parts)."""
         out = set()
-        for a, b in zip(figures, figures[1:]):
+        for a, b in zip(figures, figures[1:], strict=False):
             between = s.words[a.end:b.start]
             if between and between[0] == "of" and len(between) <= 3 and all(w in ("of", "the", "its", "their", "some", "about")
                                                                                for w in between):
@@ -147,6 +149,8 @@ class Attacher:
         while k < n and gap <= _FORWARD_GAP:
             if k in by_start:
                 p = by_start[k]
+                if gap and getattr(p.item.info, "weak", False):
+                    return None  # "the two leaders discussed the deployment": only modifiers before a weak noun
                 nxt = p.item.end
                 if getattr(p.item.info, "weak", False) and nxt + 1 < n and w[nxt] == "of" and nxt + 1 in by_start:
                     return by_start[nxt + 1]  # "1 million barrels of fuel": the fuel
@@ -199,8 +203,13 @@ class Attacher:
             sent_before = any(tr.start == k and tr.label in ("give", "motion", "presence") for tr in s.triggers)
         if not (earlier or sent_before):
             return None
-        before = [p for p in pairs if p.item.end <= f.start and f.start - p.item.end <= 12
-                  and (sent_before or p.figure is not None)]
+        def near(p: Pair) -> bool:  # the item, or the figure it already has, at most 16 words back
+            return f.start - p.item.end <= 16 or (p.figure is not None and 0 <= f.start - p.figure.end <= 16)
+
+        before = [p for p in pairs if p.item.end <= f.start and near(p) and (sent_before or p.figure is not None)]
+        if not before and earlier and any(w[k] == "to" for k in range(f.end, min(len(w), f.end + 4))):
+            # "climbed from 3 million in March to almost 5 million": the figure after 'to' is not read yet
+            before = [p for p in pairs if p.item.end <= f.start and (near(p) or self._counted(w, p.item.start))]
         return max(before, key=lambda p: p.item.end) if before else None
 
     def _backward(self, s: Sentence, f: Figure, pairs: list[Pair]) -> Pair | None:
@@ -224,6 +233,10 @@ class Attacher:
         reach = max(0, link - self.w.reach)
         best = None
         for p in pairs:
+            if p.item.end <= link and p.item.start < reach and self._counted(w, p.item.start) \
+                    and link - p.item.end <= 3 * self.w.reach and not any(x in (";", ":") for x in w[p.item.end:link]):
+                best = p  # "the estimate of the containers sent from the North since August has risen to 16,000"
+                continue
             if reach <= p.item.start and p.item.end <= link:
                 between = w[p.item.end:link]
                 if any(x in (";", ":") for x in between) or ("," in between and link - p.item.end > 6):
@@ -233,6 +246,14 @@ class Attacher:
         if best is not None:
             return best
         return None
+
+    def _counted(self, w: list[str], start: int) -> bool:
+        """Is the item at `start` what a total noun before it counts ("the number of North Korean troops",
+        "Seoul's estimate of the shells")?"""
+        k = start - 1
+        while k >= 0 and w[k] in ("the", "its", "their", "north", "korean", "russian"):
+            k -= 1
+        return k >= 1 and w[k] == "of" and w[k - 1] in self.w.total_nouns
 
     def total_noun_before(self, s: Sentence, f: Figure) -> bool:
         """Is the figure the value of a total noun ('the number at', 'bringing the total to')?"""

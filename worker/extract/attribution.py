@@ -9,12 +9,12 @@ from typing import Any
 
 from worker.extract._regex import trie_regex
 
-
 # compiled once here: ``re.search(pattern_string, ...)`` pays a cache lookup on every call
 _ENDS_LIKE_CLAUSE = re.compile(r"\b(?:is|are|was|were|be|been|being|it|which|who)$", re.I)
 _HAS_AUXILIARY = re.compile(r"\b(?:has|have|had|will|would|could|may|might)\b", re.I)
 _PARTICIPLE = re.compile(r"[a-z]+ing\b")
-_TRAILING_TIME = re.compile(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$")
+_TRAILING_TIME = re.compile(r"\s+(?:on|in|at|during|last|this|earlier|later)\s+"
+                            r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|the\b.*|an?\b.*|a\b.*|\w+day\b.*)$")
 _TRAILING_WORD = re.compile(r"\s+(?:on|last|this)\s+\w+$")
 
 _CLAUSE_END = re.compile(r"[,;.:()\"“”—–]|\s(?:that|which|who|whether|if)\b|\s-\s")

@@ -7,8 +7,9 @@ Both work from the rule data in ``patterns/`` and leave plain ``Mention`` record
 from __future__ import annotations
 
 from bisect import bisect_right
-from operator import itemgetter
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -38,7 +39,7 @@ class Mention:
     end: int
     cstart: int  # character offsets
     cend: int
-    info: object = None  # actor kind, ItemRule, ModifierRule
+    info: Any = None  # actor kind ("name", "adj"), ItemRule, TriggerRule or ModifierRule
 
     @property
     def text_len(self) -> int:
@@ -125,6 +126,8 @@ class LexiconMatcher:
         for matcher in (self.lower, self.exact):
             for match_id, s, e in matcher(doc):
                 kind, label, info = by_id[match_id]
+                if kind == "trigger" and _compound_tail(doc, s):
+                    continue  # "second-hand" jets: no handing
                 found[kind].append((s, e, label, info))
         out: dict[str, list[Mention]] = {}
         idx = doc.user_data.get(TOKEN_IDX)
@@ -142,6 +145,13 @@ class LexiconMatcher:
             out["actor"] = _korean_kims(doc, out["actor"])
         doc.user_data[MENTIONS] = out
         return doc
+
+
+def _compound_tail(doc: Doc, i: int) -> bool:
+    """Is token i the tail of a lower-case hyphenated word ("second-hand", "well-supplied")? A country
+    before the hyphen ("North Korean-supplied") keeps the word a transfer word."""
+    return i >= 2 and doc[i - 1].text == "-" and not doc[i - 2].whitespace_ and not doc[i - 1].whitespace_ \
+        and doc[i - 2].text.islower()
 
 
 # given names after "Kim" that are North Korea's ruling family (Kim Jong Un, Kim Yo Jong, Kim Il Sung)

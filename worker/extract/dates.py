@@ -1,14 +1,13 @@
 """Start dates of cumulative figures: "since August 2023", "since August" (resolved against the
-publication date), "since last year", "since mid-2022", "between December 2022 and ...", "last year", "since August (of) last year", "in the first
-half of 2024" (that year), "over the past 18 months" (counted back from the publication date), "since the start
-of the war" (a named start, from ``named_starts`` in numbers.json)."""
+publication date), "since last year", "since mid-2022", "between December 2022 and ...", "last year",
+"since August (of) last year", "in the first half of 2024" (that year), "over the past 18 months" (counted
+back from the publication date), "since the start of the war" (a named start, from ``named_starts`` in numbers.json)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date
-
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CUES = ("since", "year", "between", "from", "month", "past", "last")
@@ -33,7 +32,8 @@ class DateFinder:
         self._since = re.compile(rf"\bsince\s+(?:(?:the|their|a|an|his|its|[A-Z][\w\-']*|[a-z]+)\s+){{0,9}}?{when}\b", re.I)
         # "between March and November last year": the year written after the end month is the start's too
         self._between = re.compile(rf"\b(?:between|from)\s+{when}\s+(?:and|to|until|through)\b"
-                                   rf"(?:\s+(?:{mon})\.?(?:\s+\d{{1,2}})?,?\s+(?:(?P<endrel>last|this)\s+year|(?P<endyear>(?:19|20)\d\d))\b)?", re.I)
+                                   rf"(?:\s+(?:{mon})\.?(?:\s+\d{{1,2}})?,?\s+"
+                                   rf"(?:(?P<endrel>last|this)\s+year|(?P<endyear>(?:19|20)\d\d))\b)?", re.I)
         self._period = re.compile(r"\b(?:(?P<rel>last|this)\s+year|(?:in|during|throughout)\s+"
                                   r"(?:the\s+(?:first|second|third|fourth|last|final)\s+(?:half|quarter|(?:\w+\s+)?months)\s+of\s+)?"
                                   r"(?P<year>(?:19|20)\d\d))\b", re.I)

@@ -14,6 +14,7 @@ def dedupe(events: list[dict]) -> list[dict]:
     seen: set[tuple] = set()
     bare: dict[tuple, dict] = {}
     for ev in events:
+        key: tuple
         q = ev["quantity"]
         if q is None:
             key = (ev["supplier"], ev["recipient"], ev["category"], ev["status"])

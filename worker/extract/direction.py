@@ -34,7 +34,8 @@ _IN = frozenset({"in", "inside", "within", "on"})
 _NP_GAP = frozenset({"the", "a", "an", "its", "their", "his", "her", "eastern", "western", "northern", "southern",
                      "far", "far-eastern", "north", "south", "occupied", "east", "west", "neighbouring", "neighboring",
                      "ally", "mainland", "territory", "soil", "border", "region", "regions"})
-_ITEM_NP = frozenset({"origin", "made", "built", "supplied", "produced", "designed", "manufactured", "more", "additional", "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
+_ITEM_NP = frozenset({"origin", "made", "built", "supplied", "produced", "designed", "manufactured", "more", "additional",
+                      "other", "new", "heavy", "military", "modern", "extra", "further", "fresh",
                       "short-range", "long-range", "combat", "elite", "such", "own", "older", "old", "used", "of", "-",
                       "'s", "’s", "'", "the", "advanced", "latest", "special", "regular", "so-called", "thousands",
                       "some", "about", "over", "than", "up", "to", "around", "nearly", "roughly", "at", "least",
@@ -69,7 +70,7 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
     w = s.words
     lo, hi = clause
     anchors = (start, end) if trigger is None else (min(start, trigger.start), max(end, trigger.end))
-    noun = trigger is not None and " ".join(w[trigger.start:trigger.end]) in trigger.info.nouns  # type: ignore[union-attr]
+    noun = trigger is not None and " ".join(w[trigger.start:trigger.end]) in trigger.info.nouns
     subject = _subject(s, trigger, lo) if trigger is not None and not noun else None
     for a in s.actors:
         if not (lo <= a.start < hi):
@@ -102,10 +103,12 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
                 trigger is not None and (trigger.label == "presence" or (trigger.label in ("give", "motion")
                                                                         and a.start > trigger.end)))):
             out.append(Clue(code, RECIPIENT, 2.0, "preposition"))
-        elif noun and a.end < len(w) and w[a.end] in _POSSESSIVE and 0 < trigger.start - a.end <= 3:
+        elif noun and trigger is not None and a.end < len(w) and w[a.end] in _POSSESSIVE \
+                and 0 < trigger.start - a.end <= 3:
             # "Russia's deliveries", "the North's transfer of missiles": whose the giving (or buying) is
             out.append(Clue(code, RECIPIENT if trigger.label in _RECEIVING else SUPPLIER, 3.0, "position"))
-        elif trigger is not None and not noun and (a is subject or (prep is None and a.start >= trigger.end)):
+        elif trigger is not None and not noun and (a is subject or (prep is None and a.start >= trigger.end)) \
+                and trigger not in s.mentions.get("setting", ()):  # "bring the North's total to 12,000"
             out.extend(_position(s, a, code, trigger))
     return out
 
@@ -158,7 +161,8 @@ def on_item(s: Sentence, a: Mention, start: int, end: int) -> bool:
     w = s.words
     if a.end <= start:
         if a.info == "adj" or (a.end < len(w) and w[a.end] in _POSSESSIVE):
-            return all(x in _ITEM_NP or x[:1].isdigit() or "-" in x for x in w[a.end:start]) and start - a.end <= 5
+            return all(x in _ITEM_NP or x[:1].isdigit() or "-" in x or "-" in w[k - 1:k + 2]
+                       for k, x in enumerate(w[a.end:start], a.end)) and start - a.end <= 5  # "US intermediate-range"
         return False
     if a.start >= end and a.info == "adj":
         between = w[end:a.start]

@@ -7,16 +7,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import spacy
-from spacy.attrs import LOWER
+from spacy.attrs import LOWER  # type: ignore[import-not-found]  # a compiled module without stubs
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from worker.extract import components as _components  # noqa: F401  (registers the factories)
-from worker.extract.rules import load_patterns
 from worker.extract.components import GAPS, MENTIONS, SENTENCES, TEXT, TOKEN_SPANS
 from worker.extract.dates import parse_published
 from worker.extract.pipeline import Pipeline
 from worker.extract.relevance import RelevanceFilter
+from worker.extract.rules import load_patterns
 from worker.extract.sentence import PARTY_SET, sentences_of
 
 MAX_INPUT_CHARS = 20_000_000  # the cheap regex pass reads this much of a text (10 MB pages included)
@@ -34,7 +34,7 @@ def build_pipeline() -> Language:
     nlp = spacy.blank("en")
     # a word spaCy has not seen costs one Python call per lexeme attribute (23 for English); our
     # components read only a token's text and LOWER (the phrase matcher), so only LOWER is computed
-    nlp.vocab.lex_attr_getters = {LOWER: nlp.vocab.lex_attr_getters[LOWER]}
+    nlp.vocab.lex_attr_getters = {LOWER: nlp.vocab.lex_attr_getters[LOWER]}  # type: ignore[attr-defined]
     nlp.add_pipe("tw_sentencizer")
     nlp.add_pipe("tw_lexicon")
     return nlp
@@ -141,7 +141,7 @@ class Extractor:
         offsets: list[tuple[int, int]] = []  # (start in the doc text, start in the original)
         gaps: set[int] = set()
         pos = 0
-        for (s, e), after_gap in zip(plan.sentences, plan.after_gap):
+        for (s, e), after_gap in zip(plan.sentences, plan.after_gap, strict=True):
             if pos + e - s > MAX_CHARS:
                 break
             if after_gap:
@@ -168,9 +168,9 @@ class Extractor:
         starts, lengths = doc.user_data[TOKEN_SPANS]
         low = text.lower()
         if len(low) == len(text):
-            low_tokens = [low[i:i + n] for i, n in zip(starts, lengths)]
+            low_tokens = [low[i:i + n] for i, n in zip(starts, lengths, strict=True)]
         else:  # a character whose lower case is longer: lower-case word by word
-            low_tokens = [text[i:i + n].lower() for i, n in zip(starts, lengths)]
+            low_tokens = [text[i:i + n].lower() for i, n in zip(starts, lengths, strict=True)]
         mentions = doc.user_data[MENTIONS]
         if not PARTY_SET <= {a.label for a in mentions.get("actor", ())}:
             return []  # the sentences read never name the other party: nothing moves between the two

@@ -16,6 +16,7 @@ from worker.extract.numbers import NumberReader, Quantity
 from worker.extract.rules import NumberWords
 from worker.extract.sentence import Sentence
 
+_BEFORE_NOW = frozenset({"earlier", "ago", "before", "later", "previously", "prior"})
 _DIGITS = frozenset("0123456789")
 
 
@@ -109,7 +110,8 @@ class FigureReader:
             if words[k] in self.rate_first:
                 for r in self.rates:
                     if tuple(words[k:k + len(r)]) == r:
-                        return True
+                        after = words[k + len(r)] if k + len(r) < len(words) else ""
+                        return after not in _BEFORE_NOW  # "3,000 a week earlier" is no rate
             if words[k] in (",", ";", "and", "or", "to", "from", "since", "in"):
                 return False
         return False

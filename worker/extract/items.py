@@ -18,7 +18,10 @@ from worker.extract.rules import ItemRule, Patterns
 from worker.extract.sentence import Sentence
 
 _GENERIC = frozenset({"equipment", "gear", "hardware", "systems", "system", "supplies", "materiel", "kit", "kits",
-                      "components", "assistance", "aid", "help", "support", "weapons", "arms"})
+                      "components", "assistance", "aid", "help", "support", "weapons", "arms",
+                      "fighters", "fighter"})  # "MiG-29 fighters" are jets, "jihadi fighters" no item before
+_HELP = frozenset({"assistance", "help", "support"})
+_NOT_KNOW_HOW = frozenset({"economic_aid", "troops", "workers", "technology", "weapons_other"})
 _CARRIER_PREPS = frozenset({"on", "aboard", "onboard", "by", "via", "in"})
 _CARRIER_GAP = frozenset({"the", "a", "an", "its", "their", "military", "transport", "cargo", "chartered", "special",
                           "large", "heavy", "-"})
@@ -60,7 +63,7 @@ class ItemFinder:
                     Mention("actor", a.label, a.start, it.start, a.cstart, it.cstart, "adj") for a in covering
                     if a.start < it.start]
                 actors.sort(key=lambda a: a.start)
-            rule: ItemRule = it.info  # type: ignore[assignment]
+            rule: ItemRule = it.info
             if rule.context and rule.context.isdisjoint(s.words):
                 continue
             if rule.after:
@@ -83,8 +86,16 @@ class ItemFinder:
                     # "electronic warfare gear", "air defence equipment": a generic head takes the kind of
                     # the word before it
                     raw[k + 1] = replace(it, end=nxt.end, cend=nxt.cend)
+                    if s.words[nxt.start] in _HELP and it.label not in _NOT_KNOW_HOW:
+                        raw[k + 1] = replace(raw[k + 1], label="technology", info=self.plain["technology"])
                 continue  # a compound: "rocket launcher experts" are experts
-            if it.end < len(s.words) and s.words[it.end] in self.heads and it.label not in ("troops", "workers"):
+            if it.end < len(s.words) and s.words[it.end] in _HELP and it.label not in _NOT_KNOW_HOW \
+                    and (nxt is None or nxt.start > it.end):
+                # "Russian drone assistance", "missile help": know-how about the thing
+                end = it.end + 1
+                it = replace(it, label="technology", info=self.plain["technology"], end=end,
+                             cend=s.offsets[it.end] + len(s.words[it.end]))
+            elif it.end < len(s.words) and s.words[it.end] in self.heads and it.label not in ("troops", "workers"):
                 continue  # "missile work", "drone factory", "arms deal": a modifier of another noun
             if nxt is not None and nxt.label == "technology" and it.label != "technology" and it.end - it.start == 1 \
                     and not s.words[it.start].endswith("s") and 0 < nxt.start - it.end <= 3 \
@@ -109,7 +120,7 @@ class ItemFinder:
         military = any((w in words) if " " not in w else (w in text) for w in self.people["military"])
         civilian = any((w in words) if " " not in w else (w in text) for w in self.people["civilian"])
         out = []
-        for k, it in enumerate(items):
+        for it in items:
             if it.label in ("troops", "workers"):
                 phrase = " ".join(s.words[it.start:it.end])
                 listed_with_troops = any(o.label == "troops" and _joined(s.words, o, it) for o in items if o is not it)
@@ -142,7 +153,7 @@ class ItemFinder:
         for tr in s.triggers:
             cat = self.implied.get(s.words[tr.start])
             rule = self.plain.get(cat) if cat else None
-            if rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items) \
+            if cat and rule is not None and not any(it.label == cat and abs(it.start - tr.start) <= 8 for it in items) \
                     and not any(0 < it.start - tr.end <= 12 for it in items):  # "arming Russia with shells"
                 out.append(Mention("item", cat, tr.start, tr.end, tr.cstart, tr.cend, rule))
         return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from worker.extract.rules import ModifierRule
 from worker.extract.components import Mention
+from worker.extract.rules import ModifierRule
 
 
 def in_scope(mod: Mention, t_start: int, t_end: int, terminators: Sequence[int], lower: Sequence[str], base: int) -> bool:
@@ -14,7 +14,7 @@ def in_scope(mod: Mention, t_start: int, t_end: int, terminators: Sequence[int],
     ``terminators`` are token positions that end any scope; ``lower`` the lower-cased tokens of the
     sentence starting at token ``base``.
     """
-    rule: ModifierRule = mod.info  # type: ignore[assignment]
+    rule: ModifierRule = mod.info
     if rule.direction == "TERMINATE":
         return False
     if rule.literal == "more" and mod.end - base < len(lower) and lower[mod.end - base] == "than":

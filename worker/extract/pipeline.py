@@ -74,6 +74,7 @@ class ArticleState:
     month: str | None = None
     people: str = "troops"  # the kind of people the article has moved last
     previous: list[dict] = field(default_factory=list)  # the events of the sentence before
+    quiet: int = 0  # sentences since the last that moved anything (`previous` outlives one)
     sources: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -103,7 +104,9 @@ class Pipeline:
                 state.previous = []
             found = self.sentence(s, state)
             events.extend(found)
-            state.previous = found
+            state.quiet = 0 if found else state.quiet + 1
+            if found or state.quiet > 1:
+                state.previous = found  # a topic outlives one sentence that moved nothing
             for ev in found:
                 if ev["category"] in ("troops", "workers"):
                     state.people = ev["category"]
@@ -119,12 +122,13 @@ class Pipeline:
         items = self.find_items(s, state.people, previous_category)
         if not items and not state.previous:
             return []
-        if not items and self._denies_claim(s):
+        if not items and state.quiet == 0 and self._denies_claim(s):
             # "Pyongyang calls such accusations 'absurd'": the transfer of the sentence before, denied
             return [{**ev, "quantity": None, "mode": "unspecified", "since": None, "status": "denied",
                      "attribution": self._source(s, self.attributions.find(s.text), state.sources) or ev["attribution"],
                      "evidence": s.text, "span": [s.start, s.end]} for ev in _distinct(state.previous)]
         figures = self.read_figures(s)
+        _drop_raising(s, figures)
         attached = self.attach(s, items, figures)
         pairs = attached.pairs + self.refer_back(s, attached.loose, attached.pairs, state)
         for p in pairs:
@@ -166,8 +170,9 @@ class Pipeline:
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
                                           for tr in s.triggers))  # "Moscow was counting on another 100"
-            named = self.attach.total_noun_before(s, f) or any(x in ("in", "so", "to") and y in ("all", "far", "date")
-                                                                  for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4])) \
+            so_far = any(x in ("in", "so", "to") and y in ("all", "far", "date")
+                         for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4], strict=False))
+            named = self.attach.total_noun_before(s, f) or so_far \
                 or (f.end < len(w) and w[f.end] in self.attach.units)  # "Moscow reported 6,400 tonnes"
             if not (moved or named):
                 continue
@@ -193,7 +198,7 @@ class Pipeline:
         kept = []
         for a in s.actors:
             inside = next((x for x in attributions if x.start <= a.cstart and a.cend <= x.end), None)
-            if inside is not None and (a.label not in PARTY_SET or a.info == "adj" or end - inside.end < 40
+            if inside is not None and (a.label not in PARTY_SET or a.info == "adj" or end - inside.end < 400
                                        and not (inside.start == 0 and a.info == "name")):
                 continue
             kept.append(a)
@@ -213,12 +218,20 @@ class Pipeline:
             c = Candidate(p, p.item.label, start, end, clause)
             c.trigger = _trigger(s, c)
             out.append(c)
-        for a, b in zip(out, out[1:]):
+        for a, b in zip(out, out[1:], strict=False):
             if b.start >= a.end and _listed(s.words[a.end:b.start]):
                 b.list_head = a.list_head or a
                 if b.trigger is None or (b.list_head.trigger is not None and b.trigger.start > b.end):
                     b.trigger = b.list_head.trigger
                     b.clause = b.list_head.clause[0], max(b.list_head.clause[1], b.clause[1])
+        for last in reversed(out):  # "1,240 tonnes of flour, 310 tonnes of oil and 85 tonnes of medicine crossed"
+            head = last.list_head
+            tr = last.trigger
+            if head is None or tr is None or tr.start < last.end:
+                continue
+            for c in out:
+                if (c is head or c.list_head is head) and c.trigger is None:
+                    c.trigger, c.clause = tr, (c.clause[0], max(c.clause[1], last.clause[1]))
         return out
 
     def scopes(self, s: Sentence, cands: list[Candidate]) -> list[Candidate]:
@@ -226,10 +239,20 @@ class Pipeline:
         terminators = [m.start for m in s.modifiers if m.label == "TERMINATE" and not _gives_with(s, m)]
         paid = [tr for tr in s.triggers if s.words[tr.start] in _PAYING]
         for c in cands:
-            reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]  # type: ignore[union-attr]
+            reach = [m for m in mods if not m.info.only_for or c.category in m.info.only_for]
             c.scopes = scopes_of(reach, c.start, c.end, terminators, s.words, 0)
+            head = c.list_head
+            if head is not None and "RECIPROCAL" in head.scopes:
+                c.scopes.add("RECIPROCAL")  # "in return for the North's artillery ammunition and soldiers"
+            tr = c.trigger
+            if tr is not None and not c.scopes & (_STATUS_SCOPES | {"RECIPROCAL"}):
+                # a hedge or a denial of the transfer word holds for what it moves: "Containers able to carry
+                # 5 million shells are believed to have been sent"
+                c.scopes |= scopes_of(reach, tr.start, tr.end, terminators, s.words, 0) & _STATUS_SCOPES
             if "DENIED" in c.scopes and "HYPOTHETICAL" in c.scopes and not _denial_apart(reach):
                 c.scopes.discard("DENIED")  # "has not publicly acknowledged sending": neither said nor denied
+            if head is not None and not c.scopes & (_STATUS_SCOPES | {"RECIPROCAL"}):
+                c.scopes |= head.scopes & _STATUS_SCOPES  # "likely to reward it with tanks, aircraft and technology"
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
         return cands
 
@@ -243,8 +266,8 @@ class Pipeline:
         if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and not c.scopes & {"CASUALTY", "NOT_TRANSFER"}):
             return False  # a denial reaches past 'in breach of': "denied sending shells in breach of sanctions"
         rule = c.pair.item.info
-        if getattr(rule, "weak", False) and c.figure is None:
-            i = c.pair.item.start
+        if getattr(rule, "weak", False) and c.figure is None and "DENIED" not in c.scopes:
+            i = c.pair.item.start  # (a denial names the known one: "dismissed reports of the deployment")
             return i > 0 and s.words[i - 1] in ("a", "an", "another", "second", "third", "new", "fresh", "first")
         return True
 
@@ -267,13 +290,15 @@ class Pipeline:
         if getattr(c.pair.item.info, "transfer", False):
             return len(parties) == 2  # "arms dealings between the DPRK and Russia"
         if tr is None:
+            if s.words[item.end - 1] in _GIVEN_NOUNS and item.end - item.start > 1:
+                return bool(parties - origin)  # "its drone help to North Korea": the help is given
             return bool(origin) and bool(parties - origin) or self._present(s, c)
         if tr.label == "use":
             # "Russia fired North Korean missiles"; or a giving word reaches the item too ("missiles that
             # Russian troops fire ... were supplied by Pyongyang")
             return (bool(origin) and bool(parties - origin)) or any(
                 t.label in ("give", "receive", "motion") and c.clause[0] <= t.start < c.clause[1]
-                and abs(t.start - c.start) <= _TRIGGER_BEFORE and c.category not in t.info.not_for  # type: ignore[union-attr]
+                and abs(t.start - c.start) <= _TRIGGER_BEFORE and c.category not in t.info.not_for
                 for t in s.triggers)
         if tr.label == "presence":
             return c.category in ("troops", "workers") or _place_after(s, tr)
@@ -332,7 +357,7 @@ class Pipeline:
             if not found and c.list_head is not None:
                 found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
             c.direction = decide(found, self.categories[c.category], state.month, s.parties())
-            if shared and (c.direction is None or c.direction.basis == "prior"):
+            if shared and main is not None and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
             if c.direction is None or self._own(s, c, found):
@@ -430,6 +455,32 @@ _TOPIC_WORDS = frozenset({"on", "help", "with", "for", "deploy", "build", "devel
                           "guidance", "make", "making", "produce", "producing", "launch", "launching", "operate"})
 
 
+_RAISING = frozenset({"bring", "brings", "bringing", "brought", "take", "takes", "taking", "took", "taken", "push",
+                      "pushes", "pushing", "pushed", "raise", "raises", "raising", "raised", "lift", "lifts", "lifting",
+                      "lifted", "put", "puts", "putting"})
+
+
+def _drop_raising(s: Sentence, figures: list[Figure]) -> None:
+    """"bring the North's total deployment to around 12,000", "raising the number to 14,000": a verb that
+    sets a figure says nothing of who gives and who gets (marked 'setting': no position clues)."""
+    starts = {f.start for f in figures if f.kind == "count"}
+    w = s.words
+    if not starts:
+        return
+    def sets_figure(tr: Mention) -> bool:
+        if w[tr.start] not in _RAISING:
+            return False
+        return any(w[k] in ("to", "at") and (k + 1 in starts or k + 2 in starts and w[k + 1] in ("about", "some"))
+                   and ";" not in w[tr.end:k] and not any(tr.end <= a.start < k and _before_to(w, a) for a in s.actors)
+                   for k in range(tr.end, min(len(w) - 1, tr.end + 12)))
+    s.mentions["setting"] = [tr for tr in s.triggers if sets_figure(tr)]
+
+
+def _before_to(w: list[str], a: Mention) -> bool:
+    """A party right after 'to' ("brought troops to Russia") is where they went."""
+    return a.start > 0 and w[a.start - 1] in ("to", "into")
+
+
 def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     """"technology related to nuclear weapons or ballistic missiles", "technical advice on air defence
     missiles and drones": what follows know-how and a topic word is what it is about, not a second item."""
@@ -440,12 +491,15 @@ def _absorb_topics(s: Sentence, cands: list[Candidate]) -> list[Candidate]:
     for c in cands:
         if c.category != "technology" and c.figure is None:
             if any(t.end <= c.start and c.start - t.end <= 14 and not (_TOPIC_WORDS.isdisjoint(s.words[t.end:t.end + 4]))
-                   and ";" not in s.words[t.end:c.start] for t in techs):
+                   and ";" not in s.words[t.end:c.start] and _EXCHANGE.isdisjoint(s.words[t.end:c.start]) for t in techs):
                 continue
         out.append(c)
     return out
 
 
+_STATUS_SCOPES = frozenset({"POSSIBLE", "PLANNED", "DENIED"})
+_GIVEN_NOUNS = frozenset({"help", "assistance", "support"})  # heads of know-how items that say it is given
+_EXCHANGE = frozenset({"return", "exchange", "payment", "reward", "swap"})  # "know-how in return for troops"
 _MUNITIONS = frozenset({"artillery_shells", "ballistic_missiles", "weapons_other", "artillery_systems", "air_defense"})
 _PAYING = frozenset({"pay", "pays", "paid", "paying", "reward", "rewarded", "rewarding", "rewards", "repay", "repaid",
                      "repaying", "compensate", "compensated", "compensating"})
@@ -543,8 +597,8 @@ def _distinct(events: list[dict]) -> list[dict]:
 def _contents(cands: list[Candidate], events: list[dict]) -> list[dict]:
     """What containers carry shares their mode and start ("1,000 containers of munitions have been
     delivered since August": the munitions too), when it stands in their clause, after them."""
-    boxes = [(c, e) for c, e in zip(cands, events) if e["category"] == "containers" and e["mode"] == "total"]
-    for c, e in zip(cands, events):
+    boxes = [(c, e) for c, e in zip(cands, events, strict=True) if e["category"] == "containers" and e["mode"] == "total"]
+    for c, e in zip(cands, events, strict=True):
         if e["quantity"] is None and e["category"] != "containers" and e["mode"] == "unspecified":
             box = next((b for bc, b in boxes if b["supplier"] == e["supplier"] and bc.clause == c.clause
                         and 0 <= c.pair.item.start - bc.pair.item.end <= 8), None)
@@ -565,7 +619,8 @@ def _part_moved(s: Sentence, c: Candidate) -> bool:
     while k < len(w) and w[k] in ("of", "them", "whom", "which", "those", "the", "a", "total", ","):
         k += 1
     while k < len(w) and w[k] in _LINKING:
-        if w[k] == "in" or (w[k] in ("are", "were", "is", "was") and k + 1 < len(w) and w[k + 1] in ("in", "now", "deployed", "stationed", "based")):
+        if w[k] == "in" or (w[k] in ("are", "were", "is", "was") and k + 1 < len(w)
+                            and w[k + 1] in ("in", "now", "deployed", "stationed", "based")):
             return True
         k += 1
     if k < len(w) and w[k] in ("in", "inside", "near", "on"):
@@ -585,7 +640,7 @@ def _so_far(s: Sentence, c: Candidate) -> bool:
         return True
     if c.trigger is not None and c.trigger.label == "presence":
         return True
-    return any(x == "in" and y[:2] in ("19", "20") and len(y) == 4 and y.isdigit() for x, y in zip(w, w[1:]))
+    return any(x == "in" and y[:2] in ("19", "20") and len(y) == 4 and y.isdigit() for x, y in zip(w, w[1:], strict=False))
 
 
 _BATCH = frozenset({"group", "batch", "dispatch", "shipment", "consignment", "delivery", "first", "single",
@@ -650,10 +705,11 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
     for tr in s.triggers:
         if tr.start <= item.start and item.end <= tr.end and tr.label == "give":
             own = tr  # "Moscow plans to help North Korea": the item is a giving word itself
-        if c.category in tr.info.not_for:  # type: ignore[union-attr]
+        if c.category in tr.info.not_for:
             continue
         if item.start <= tr.start < item.end or (c.figure is not None and c.figure.start <= tr.start < c.figure.end):
             continue
+        d: float
         if tr.end <= c.start:
             d = c.start - tr.end
             if d > _TRIGGER_BEFORE:
@@ -671,7 +727,7 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             d += 20
         if tr.label == "use":
             d += 2  # "used 40 missiles provided by North Korea": the transfer word says more
-        if " ".join(s.words[tr.start:tr.end]) in tr.info.nouns:  # type: ignore[union-attr]
+        if " ".join(s.words[tr.start:tr.end]) in tr.info.nouns:
             d += 3  # "has sent Kim a gift of 24 horses": the verb says who gives
         if d < best_d:
             best, best_d = tr, d

@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from worker.extract.rules import Patterns
 from worker.extract._regex import trie_regex
+from worker.extract.rules import Patterns
 from worker.extract.sentences import split_sentences
 
 PARTIES = ("RUS", "PRK")
@@ -51,8 +51,8 @@ class PhraseFinder:
         self._extra = list(extra)
 
     def _pairs(self, text: str, low: str) -> list[tuple[re.Pattern[str], str]]:
-        pairs = []
-        if self._lower is not None:
+        pairs: list[tuple[re.Pattern[str], str]] = []
+        if self._lower is not None and self._lower_i is not None:
             pairs.append((self._lower, low) if len(low) == len(text) else (self._lower_i, text))
         if self._exact is not None:
             pairs.append((self._exact, text))

@@ -9,9 +9,10 @@ from importlib import resources
 from typing import Any
 
 from worker.categories import names as category_names
+from worker.errors import ConfigError
 
 
-class PatternError(ValueError):
+class PatternError(ConfigError, ValueError):
     """A pattern file is malformed: names the file and the problem."""
 
 

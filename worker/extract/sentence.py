@@ -98,7 +98,7 @@ class _Local(dict):
         self[kind] = local
         return local
 
-    def get(self, kind: str, default=None):  # type: ignore[override]
+    def get(self, kind: str, default=None):
         return self[kind] if kind in KINDS or kind in self else default
 
 
