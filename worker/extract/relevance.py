@@ -130,7 +130,8 @@ class RelevanceFilter:
                 continue
             # a sentence naming an item, or one right after it with a figure ("Fewer than 60 have been
             # delivered to date": the item of the sentence before); either names a party or follows one
-            names = [c for c, side in self.sides.items() if side.search_in(text, low, s, e)]
+            # after a kept sentence that names a party this one is read whatever it names: no search
+            names = [] if follows else [c for c, side in self.sides.items() if side.search_in(text, low, s, e)]
             named = bool(names)
             if not named and not follows:
                 continue
