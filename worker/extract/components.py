@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from spacy.attrs import IDX, SENT_START  # type: ignore[import-not-found]  # a compiled module without stubs
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -21,7 +22,7 @@ from worker.extract.sentences import split_sentences
 
 MENTIONS = "tw_mentions"
 SENTENCES = "tw_sentences"
-TOKEN_IDX = "tw_token_idx"
+TOKEN_IDX = "tw_token_idx"  # character offset of each token, a list (set by the sentencizer)
 TOKEN_SPANS = "tw_token_spans"  # (character offsets, lengths) of the tokens as lists, for the event builder
 GAPS = "tw_gaps"  # doc-text offsets of sentences that follow a sentence left out of the doc
 TEXT = "tw_text"  # the doc's text, set by whoever made the doc (doc.text re-joins every token)
@@ -58,15 +59,19 @@ class RuleSentencizer:
         if spans is None:  # set by whoever made the doc when it knows them already
             spans = split_sentences(text)
             doc.user_data[SENTENCES] = spans
+        columns = doc.to_array([IDX, SENT_START])
+        starts = columns[:, 0].tolist()  # bisect on a list: far cheaper than numpy per scalar
+        doc.user_data[TOKEN_IDX] = starts
         if len(doc):
-            doc[0].is_sent_start = True
-        idx = doc.to_array("IDX")
-        doc.user_data[TOKEN_IDX] = idx
-        starts = idx.tolist()  # bisect on a list: far cheaper than numpy per scalar
-        for s, _e in spans[1:]:
-            i = bisect_right(starts, s) - 1
-            if i > 0:
-                doc[i].is_sent_start = True
+            # written back in one call: setting ``Token.is_sent_start`` checks every token of the doc
+            # for a parse, at each sentence
+            sent_starts = columns[:, 1]
+            sent_starts[0] = 1
+            for s, _e in spans[1:]:
+                i = bisect_right(starts, s) - 1
+                if i > 0:
+                    sent_starts[i] = 1
+            doc.from_array([SENT_START], sent_starts)  # type: ignore[arg-type]  # uint64 (the stub says float64)
         return doc
 
 
@@ -132,8 +137,8 @@ class LexiconMatcher:
         out: dict[str, list[Mention]] = {}
         idx = doc.user_data.get(TOKEN_IDX)
         if idx is None:
-            idx = doc.to_array("IDX")
-        idx, length = idx.tolist(), doc.to_array("LENGTH").tolist()
+            idx = doc.to_array("IDX").tolist()
+        length = doc.to_array("LENGTH").tolist()
         doc.user_data[TOKEN_SPANS] = (idx, length)
         for kind, matches in found.items():
             if kind in ("actor", "item", "ignore", "trigger"):

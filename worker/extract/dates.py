@@ -86,6 +86,8 @@ class DateFinder:
                     continue
                 months = published.year * 12 + published.month - 1 - n * self._durations[m.group("unit").lower()]
                 out.append(DateMention(m.start(), m.end(), f"{months // 12:04d}-{months % 12 + 1:02d}", "since"))
+        if ascii_text and "year" not in low and _YEAR.search(low) is None:
+            return out  # a period needs "last year", "this year" or a year
         for m in self._period.finditer(text):
             if any(d.start <= m.start() < d.end for d in out):
                 continue

@@ -85,10 +85,12 @@ class Extractor:
     def extract_many(self, records: Iterable[dict]) -> Iterator[list[dict]]:
         """One list of events per record, in order; relevant articles are batched through ``nlp.pipe``."""
         pending: list[tuple[int, Doc | None]] = []
+        ready = 0  # the docs in ``pending`` (counted as they come: a sum over it per record was quadratic)
         results: dict[int, list[dict]] = {}
         next_out = 0
 
         def flush() -> None:
+            nonlocal ready
             docs = [d for _i, d in pending if d is not None]
             processed = iter(self.nlp.pipe(docs, batch_size=self.batch_size)) if docs else iter(())
             for i, d in pending:
@@ -98,11 +100,14 @@ class Extractor:
                     doc = next(processed)
                     results[i] = self._events(doc)
             pending.clear()
+            ready = 0
             self._bound_vocab()
 
         for i, rec in enumerate(records):
-            pending.append((i, self._prepare(rec)))
-            if sum(1 for _i, d in pending if d is not None) >= self.batch_size or len(pending) >= 4 * self.batch_size:
+            prepared = self._prepare(rec)
+            pending.append((i, prepared))
+            ready += prepared is not None
+            if ready >= self.batch_size or len(pending) >= 4 * self.batch_size:
                 flush()
                 while next_out in results:
                     yield results.pop(next_out)
@@ -164,6 +169,9 @@ class Extractor:
 
     def _events(self, doc: Doc) -> list[dict]:
         """The events of one prepared doc, with spans and evidence in the text given."""
+        mentions = doc.user_data[MENTIONS]
+        if not PARTY_SET <= {a.label for a in mentions.get("actor", ())}:
+            return []  # the sentences read never name the other party: nothing moves between the two
         text: str = doc.user_data[TEXT]
         starts, lengths = doc.user_data[TOKEN_SPANS]
         low = text.lower()
@@ -171,9 +179,6 @@ class Extractor:
             low_tokens = [low[i:i + n] for i, n in zip(starts, lengths, strict=True)]
         else:  # a character whose lower case is longer: lower-case word by word
             low_tokens = [text[i:i + n].lower() for i, n in zip(starts, lengths, strict=True)]
-        mentions = doc.user_data[MENTIONS]
-        if not PARTY_SET <= {a.label for a in mentions.get("actor", ())}:
-            return []  # the sentences read never name the other party: nothing moves between the two
         sentences = sentences_of(text, doc.user_data[SENTENCES], starts, lengths, low_tokens, mentions,
                                  doc.user_data.get(GAPS) or set())
         events = self.pipeline(sentences, doc.user_data.get(_PUBLISHED))

@@ -142,9 +142,10 @@ class Pipeline:
             return []
         attributions = self.attributions.find(s.text)
         self._drop_reporters(s, attributions)
-        cands = [c for c in cands if (c.pair.ref is not None or self.evidence(s, c, state))
+        parties = s.parties()  # the sentence's actors are final from here on
+        cands = [c for c in cands if (c.pair.ref is not None or self.evidence(s, c, state, parties))
                  and not (c.pair.part and not _part_moved(s, c))]
-        cands = self.direct(s, cands, state)
+        cands = self.direct(s, cands, state, parties)
         if not cands:
             return []
         source = self._source(s, attributions, state.sources)
@@ -271,11 +272,10 @@ class Pipeline:
             return i > 0 and s.words[i - 1] in ("a", "an", "another", "second", "third", "new", "fresh", "first")
         return True
 
-    def evidence(self, s: Sentence, c: Candidate, state: ArticleState) -> bool:
+    def evidence(self, s: Sentence, c: Candidate, state: ArticleState, parties: set[str]) -> bool:
         """Is the item said to move? A transfer word reaching it (a use only by the party it did not
         come from, a presence only in a party's land), or an item marked with one party's name beside
-        the other party; and a party named in the sentence, or an event in the sentence before."""
-        parties = s.parties()
+        the other party; and a party named in the sentence (``parties``), or an event in the sentence before."""
         if _held_in_containers(s, c, state):
             return True  # "the containers likely held munitions"
         if not parties and not self._continues(s, c, state):
@@ -337,7 +337,7 @@ class Pipeline:
             return any(a.label == "RUS" and k < a.start <= k + 3 for a in s.actors)
         return False
 
-    def direct(self, s: Sentence, cands: list[Candidate], state: ArticleState) -> list[Candidate]:
+    def direct(self, s: Sentence, cands: list[Candidate], state: ArticleState, parties: set[str]) -> list[Candidate]:
         main: Direction | None = None
         out = []
         own: dict[int, list] = {}
@@ -356,7 +356,7 @@ class Pipeline:
             own[id(c)] = found
             if not found and c.list_head is not None:
                 found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
-            c.direction = decide(found, self.categories[c.category], state.month, s.parties())
+            c.direction = decide(found, self.categories[c.category], state.month, parties)
             if shared and main is not None and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
