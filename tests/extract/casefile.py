@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from alerts.rules import ACTORS, CATEGORIES, MODES, QUALIFIERS, STATUSES, RejectedEvent, validate_event
+from worker.extract.rules import check_keys
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -84,14 +85,7 @@ class CaseFile:
 
 
 def _keys(where: str, d: Any, allowed: set[str], required: set[str]) -> None:
-    if not isinstance(d, dict):
-        raise CaseError(f"{where}: expected an object, got {type(d).__name__}")
-    unknown = set(d) - allowed
-    if unknown:
-        raise CaseError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(allowed)}")
-    missing = required - set(d)
-    if missing:
-        raise CaseError(f"{where}: missing key(s) {sorted(missing)}")
+    check_keys(where, d, allowed, required, CaseError)
 
 
 def _text(where: str, value: Any) -> str:

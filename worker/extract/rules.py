@@ -27,15 +27,20 @@ def _read(name: str) -> dict[str, Any]:
     return data
 
 
-def _check_keys(where: str, obj: Any, allowed: set[str], required: set[str]) -> None:
+def check_keys(where: str, obj: Any, allowed: set[str], required: set[str],
+               error: type[Exception] = PatternError) -> None:
+    """Reject an object with a key the schema does not know or without one it needs (raising ``error``:
+    the pattern files raise PatternError; the extraction case files their own)."""
     if not isinstance(obj, dict):
-        raise PatternError(f"{where}: expected an object, got {type(obj).__name__}")
+        raise error(f"{where}: expected an object, got {type(obj).__name__}")
     unknown = set(obj) - allowed
     if unknown:
-        raise PatternError(f"{where}: unknown key(s) {sorted(unknown)}")
+        raise error(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(allowed)}")
     missing = required - set(obj)
     if missing:
-        raise PatternError(f"{where}: missing key(s) {sorted(missing)}")
+        raise error(f"{where}: missing key(s) {sorted(missing)}")
+
+
 
 
 def _strings(where: str, value: Any) -> list[str]:
@@ -53,7 +58,7 @@ class ActorRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ActorRule:
-        _check_keys(where, d, {"code", "kind", "phrases", "case_sensitive"}, {"code", "kind", "phrases"})
+        check_keys(where, d, {"code", "kind", "phrases", "case_sensitive"}, {"code", "kind", "phrases"})
         if d["kind"] not in ("name", "adj"):
             raise PatternError(f"{where}: kind must be 'name' or 'adj'")
         return cls(d["code"], d["kind"], tuple(_strings(where, d["phrases"])), bool(d.get("case_sensitive", False)))
@@ -74,7 +79,7 @@ class ItemRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ItemRule:
-        _check_keys(where, d, {"category", "unit", "phrases", "weak", "after", "transfer", "context"},
+        check_keys(where, d, {"category", "unit", "phrases", "weak", "after", "transfer", "context"},
                     {"category", "phrases"})
         if d["category"] not in CATEGORIES:
             raise PatternError(f"{where}: unknown category {d['category']!r}")
@@ -96,7 +101,7 @@ class TriggerRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> TriggerRule:
-        _check_keys(where, d, {"type", "verbs", "nouns", "phrases", "not_for"}, {"type", "verbs", "nouns", "phrases"})
+        check_keys(where, d, {"type", "verbs", "nouns", "phrases", "not_for"}, {"type", "verbs", "nouns", "phrases"})
         if d["type"] not in TRIGGER_TYPES:
             raise PatternError(f"{where}: unknown trigger type {d['type']!r}")
         not_for = tuple(_strings(where, d.get("not_for", []))) if d.get("not_for") else ()
@@ -189,7 +194,7 @@ class ModifierRule:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ModifierRule:
-        _check_keys(where, d, {"literal", "category", "direction", "max_scope", "only_for"},
+        check_keys(where, d, {"literal", "category", "direction", "max_scope", "only_for"},
                     {"literal", "category", "direction"})
         only_for = tuple(_strings(where, d["only_for"])) if d.get("only_for") else ()
         if set(only_for) - set(CATEGORIES):
@@ -255,7 +260,7 @@ class Patterns:
 
 def _load_actors() -> tuple[ActorRule, ...]:
     d = _read("actors.json")
-    _check_keys("patterns/actors.json", d, {"description", "actors"}, {"actors"})
+    check_keys("patterns/actors.json", d, {"description", "actors"}, {"actors"})
     return tuple(ActorRule.from_dict(a, f"patterns/actors.json: actors[{i}]") for i, a in enumerate(d["actors"]))
 
 
@@ -263,7 +268,7 @@ def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...
                            frozenset[str], dict[str, frozenset[str]], frozenset[str]]:
     d = _read("items.json")
     where = "patterns/items.json"
-    _check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references", "heads", "people",
+    check_keys(where, d, {"description", "items", "ignore", "units", "pronouns", "references", "heads", "people",
                            "claims"}, {"items"})
     items = tuple(ItemRule.from_dict(a, f"{where}: items[{i}]") for i, a in enumerate(d["items"]))
     ignore = _strings(f"{where}: ignore", d.get("ignore", []))
@@ -278,14 +283,14 @@ def _load_items() -> tuple[tuple[ItemRule, ...], tuple[str, ...], tuple[str, ...
 
 
 def _people(where: str, d: Any) -> dict[str, frozenset[str]]:
-    _check_keys(f"{where}: people", d, {"ambiguous", "military", "civilian"}, {"ambiguous", "military", "civilian"})
+    check_keys(f"{where}: people", d, {"ambiguous", "military", "civilian"}, {"ambiguous", "military", "civilian"})
     return {k: frozenset(s.lower() for s in _strings(f"{where}: people.{k}", v)) for k, v in d.items()}
 
 
 def _load_triggers() -> tuple[tuple[TriggerRule, ...], dict[str, str]]:
     d = _read("triggers.json")
     where = "patterns/triggers.json"
-    _check_keys(where, d, {"description", "triggers", "implied"}, {"triggers"})
+    check_keys(where, d, {"description", "triggers", "implied"}, {"triggers"})
     implied: dict[str, str] = {}
     for cat, forms in (d.get("implied") or {}).items():
         if cat not in CATEGORIES:
@@ -296,7 +301,7 @@ def _load_triggers() -> tuple[tuple[TriggerRule, ...], dict[str, str]]:
 
 def _load_modifiers() -> tuple[ModifierRule, ...]:
     d = _read("modifiers.json")
-    _check_keys("patterns/modifiers.json", d, {"description", "modifiers"}, {"modifiers"})
+    check_keys("patterns/modifiers.json", d, {"description", "modifiers"}, {"modifiers"})
     return tuple(ModifierRule.from_dict(a, f"patterns/modifiers.json: modifiers[{i}]") for i, a in enumerate(d["modifiers"]))
 
 
@@ -305,7 +310,7 @@ def _load_numbers() -> NumberWords:
     where = "patterns/numbers.json"
     keys = {"words", "scales", "qualifiers", "vague", "vague_needs_item", "increment_after", "increment_before",
             "not_before", "not_counts", "rates", "months"}
-    _check_keys(where, d, keys | {"description", "named_starts", "durations", "suffixes"}, keys)
+    check_keys(where, d, keys | {"description", "named_starts", "durations", "suffixes"}, keys)
     for k in ("words", "scales", "qualifiers", "vague", "months", "named_starts", "durations", "suffixes", "not_counts"):
         if not isinstance(d.get(k, {}), dict):
             raise PatternError(f"{where}: {k} must be an object")
@@ -333,7 +338,7 @@ def _load_attach() -> AttachWords:
     d = _read("attach.json")
     where = "patterns/attach.json"
     keys = {"gap", "links", "reach", "total_nouns", "earlier", "not_heads"}
-    _check_keys(where, d, keys | {"description"}, keys)
+    check_keys(where, d, keys | {"description"}, keys)
     if not isinstance(d["reach"], int) or d["reach"] < 1:
         raise PatternError(f"{where}: reach must be a positive integer")
     return AttachWords(
@@ -350,7 +355,7 @@ def _load_speech() -> dict[str, Any]:
     d = _read("speech.json")
     where = "patterns/speech.json"
     keys = {"verbs", "according", "pronouns", "titles", "strip_prefixes"}
-    _check_keys(where, d, keys | {"description"}, keys)
+    check_keys(where, d, keys | {"description"}, keys)
     return {k: tuple(_strings(f"{where}: {k}", d[k])) for k in keys}
 
 
