@@ -41,8 +41,6 @@ def check_keys(where: str, obj: Any, allowed: set[str], required: set[str],
         raise error(f"{where}: missing key(s) {sorted(missing)}")
 
 
-
-
 def _strings(where: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise PatternError(f"{where}: expected a list of non-empty strings")
