@@ -30,6 +30,11 @@ def test_web_defaults_and_the_token_stays_out_of_the_repr():
     assert "tok-3f9a1c" not in repr(s)
 
 
+def test_seen_window_defaults_to_90_days_and_is_read_in_days():
+    assert (Settings.from_env({}).seen_days, Settings.from_env({}).seen_ttl) == (90, 90 * 86400)
+    assert Settings.from_env({"TRANSFERWATCH_SEEN_DAYS": "120"}).seen_ttl == 120 * 86400
+
+
 @pytest.mark.parametrize("env, variable", [
     ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
     ({"TRANSFERWATCH_PREFIX": "has space"}, "TRANSFERWATCH_PREFIX"),
@@ -38,6 +43,8 @@ def test_web_defaults_and_the_token_stays_out_of_the_repr():
     ({"TRANSFERWATCH_WEB_PORT": "80a"}, "TRANSFERWATCH_WEB_PORT"),
     ({"TRANSFERWATCH_WEB_PORT": "70000"}, "TRANSFERWATCH_WEB_PORT"),
     ({"TRANSFERWATCH_WEB_TOKEN": " padded "}, "TRANSFERWATCH_WEB_TOKEN"),
+    ({"TRANSFERWATCH_SEEN_DAYS": "0"}, "TRANSFERWATCH_SEEN_DAYS"),
+    ({"TRANSFERWATCH_SEEN_DAYS": "2.5"}, "TRANSFERWATCH_SEEN_DAYS"),
 ])
 def test_bad_values_name_the_variable(env, variable):
     with pytest.raises(ConfigError, match=variable):

@@ -19,6 +19,7 @@ from worker.redact import redact_url
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
+DEFAULT_SEEN_DAYS = 90  # longer than any feed keeps an item
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8650
     web_token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
+    seen_days: int = DEFAULT_SEEN_DAYS  # how long what only recognises a feed item again is kept
+
+    @property
+    def seen_ttl(self) -> int:
+        """``seen_days`` in seconds, as Redis ``EXPIRE`` takes it."""
+        return self.seen_days * 24 * 3600
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -73,6 +80,12 @@ class Settings:
         if web_token is not None and (web_token != web_token.strip() or any(not c.isprintable() for c in web_token)):
             raise ConfigError("TRANSFERWATCH_WEB_TOKEN: must be printable characters without surrounding whitespace "
                               "(it is sent as 'Authorization: Bearer <token>')")
+        seen_days = DEFAULT_SEEN_DAYS
+        if env.get("TRANSFERWATCH_SEEN_DAYS"):
+            raw = env["TRANSFERWATCH_SEEN_DAYS"]
+            if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+                raise ConfigError(f"TRANSFERWATCH_SEEN_DAYS: {raw!r} is not a whole number of days (1-3650)")
+            seen_days = int(raw)
         return cls(
             redis_url=redis_url,
             feeds_path=Path(env.get("TRANSFERWATCH_FEEDS") or "feeds.yaml"),
@@ -85,6 +98,7 @@ class Settings:
             web_host=env.get("TRANSFERWATCH_WEB_HOST") or "127.0.0.1",
             web_port=web_port,
             web_token=web_token,
+            seen_days=seen_days,
         )
 
     @property
