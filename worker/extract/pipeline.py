@@ -615,7 +615,7 @@ def _part_moved(s: Sentence, c: Candidate) -> bool:
     if f is None:
         return True
     w = s.words
-    k = f.end
+    k = max(f.end, c.pair.item.end)  # "7,000 of the 11,000 troops sent there": what follows the whole
     while k < len(w) and w[k] in ("of", "them", "whom", "which", "those", "the", "a", "total", ","):
         k += 1
     while k < len(w) and w[k] in _LINKING:
@@ -623,7 +623,7 @@ def _part_moved(s: Sentence, c: Candidate) -> bool:
                             and w[k + 1] in ("in", "now", "deployed", "stationed", "based")):
             return True
         k += 1
-    if k < len(w) and w[k] in ("in", "inside", "near", "on"):
+    if k < len(w) and w[k] in ("in", "inside", "near", "on", "there"):
         return True
     return any(tr.start == k and tr.label in ("give", "motion", "presence") for tr in s.triggers)
 
