@@ -162,6 +162,7 @@ def on_item(s: Sentence, a: Mention, start: int, end: int) -> bool:
     if a.end <= start:
         if a.info == "adj" or (a.end < len(w) and w[a.end] in _POSSESSIVE):
             return all(x in _ITEM_NP or x[:1].isdigit() or "-" in x or "-" in w[k - 1:k + 2]
+                       or any(m.start <= k < m.end for m in s.items)  # "Russian Pantsir air defence systems"
                        for k, x in enumerate(w[a.end:start], a.end)) and start - a.end <= 5  # "US intermediate-range"
         return False
     if a.start >= end and a.info == "adj":

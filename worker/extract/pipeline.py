@@ -292,7 +292,7 @@ class Pipeline:
         if tr is None:
             if s.words[item.end - 1] in _GIVEN_NOUNS and item.end - item.start > 1:
                 return bool(parties - origin)  # "its drone help to North Korea": the help is given
-            return bool(origin) and bool(parties - origin) or self._present(s, c)
+            return bool(origin) and bool(parties - origin) or self._present(s, c) or _sighted(s, c, origin)
         if tr.label == "use":
             # "Russia fired North Korean missiles"; or a giving word reaches the item too ("missiles that
             # Russian troops fire ... were supplied by Pyongyang")
@@ -626,6 +626,36 @@ def _part_moved(s: Sentence, c: Candidate) -> bool:
     if k < len(w) and w[k] in ("in", "inside", "near", "on", "there"):
         return True
     return any(tr.start == k and tr.label in ("give", "motion", "presence") for tr in s.triggers)
+
+
+_SIGHTING = frozenset({"were", "was", "are", "is", "been", "being", "have", "has", "now", "already", "recently", "later",
+                       "reportedly", "seen", "spotted", "sighted", "photographed", "pictured", "filmed", "observed",
+                       "found", "parked", "identified", "recorded", "captured", "on", "camera", "also"})
+
+
+def _sighted(s: Sentence, c: Candidate, origin: set[str]) -> bool:
+    """A party's things seen in the other party's land, with no transfer word: "Russian tanks were
+    photographed in North Korea", "shells from North Korea spotted in Russia" (the origin, or 'from'
+    a party, then words of seeing or being, then 'in' the other party)."""
+    w = s.words
+    k = c.pair.item.end
+    while k < len(w) and (w[k] in (",", "and", "or") or any(m.start == k for m in s.items)):
+        # "about 30 tanks and a dozen carriers from Russia", "a Pantsir air defence system"
+        nxt = next((m for m in s.items if k <= m.start <= k + 6), None)
+        if nxt is None:
+            break
+        k = nxt.end
+    source = set(origin)
+    if k + 1 < len(w) and w[k] == "from":
+        source |= {a.label for a in s.actors if a.start == k + 1 and a.label in PARTY_SET}
+        k = next((a.end for a in s.actors if a.start == k + 1 and a.label in PARTY_SET), k)
+    if len(source) != 1:
+        return False
+    while k < len(w) and w[k] in _SIGHTING:
+        k += 1
+    if k >= len(w) or w[k] not in ("in", "inside", "at"):
+        return False
+    return any(a.start in (k + 1, k + 2) and a.label in PARTY_SET - source for a in s.actors)
 
 
 _PERFECT = frozenset({"has", "have", "had", "'s", "’ve", "'ve"})
