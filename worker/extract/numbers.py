@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from worker.extract.rules import NumberWords
 
+_ADD_UP = frozenset({"add", "adds", "added", "adding"})  # "add up to" sums; "up to" alone caps
 _ANY_DIGIT = re.compile(r"\d")
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP"}
 _RANGE_JOINERS = frozenset({"to", "-", "–", "—"})
@@ -264,6 +265,8 @@ class NumberReader:
         if not q.vague and start > 0 and w[start - 1] in self.qual_last:
             for n in range(min(self.max_qual, start), 0, -1):
                 key = tuple(w[start - n:start])
+                if key[0] == "up" and start - n > 0 and w[start - n - 1] in _ADD_UP:
+                    continue  # "deliveries add up to some 52,000": a verb, not a cap
                 if key in self.qualifiers:
                     if q.qualifier != "range":  # "around 11 to 12,000" stays a range
                         q.qualifier = self.qualifiers[key]
