@@ -8,7 +8,7 @@ Redis is touched:
 * validation: a bad event is rejected here, with its reason, and never reaches Redis;
 * which events may update a figure (rule 1) and which are increments (rule 7);
 * the metric an event belongs to, with its unit normalised per category
-  (``alerts/data/units.json``) so "troops" and "soldiers" are one metric;
+  (``worker/data/categories.json``) so "troops" and "soldiers" are one metric;
 * the per-category settings the script applies (threshold, decreases, window).
 """
 
@@ -24,12 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-ACTORS = frozenset({"RUS", "PRK"})
-CATEGORIES = (
-    "troops", "workers", "artillery_shells", "containers", "ballistic_missiles", "air_defense",
-    "artillery_systems", "armored_vehicles", "aircraft", "drones", "oil", "economic_aid",
-    "technology", "weapons_other",
-)
+from worker.categories import PARTIES, categories, names
+
+ACTORS = frozenset(PARTIES)
+CATEGORIES = names()  # worker/data/categories.json: the extractor and the ledger read one list
 QUALIFIERS = frozenset({"exact", "about", "at_least", "more_than", "up_to", "less_than", "range", "vague"})
 MODES = frozenset({"total", "additional", "unspecified"})
 STATUSES = frozenset({"asserted", "possible", "planned", "denied"})
@@ -141,13 +139,10 @@ def _asdict(rule: CategoryRule) -> dict[str, Any]:
 
 @cache
 def unit_table() -> dict[str, dict[str, Any]]:
-    """``alerts/data/units.json``: per category, canonical units and the words that mean them."""
-    text = resources.files("alerts").joinpath("data/units.json").read_text(encoding="utf-8")
-    table = {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
-    missing = set(CATEGORIES) - set(table)
-    if missing:
-        raise RuntimeError(f"alerts/data/units.json lacks categories: {', '.join(sorted(missing))}")
-    return table
+    """Per category, canonical units and the words that mean them (from ``worker/data/categories.json``)."""
+    return {name: {"default": c.default_unit, "other": "keep" if c.keep_other_units else "default",
+                   "say_unit": c.say_unit, "units": {unit: list(words) for unit, words in c.units.items()}}
+            for name, c in categories().items()}
 
 
 def normalise_unit(category: str, unit: str | None) -> str:
