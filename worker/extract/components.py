@@ -131,8 +131,8 @@ class LexiconMatcher:
         for matcher in (self.lower, self.exact):
             for match_id, s, e in matcher(doc):
                 kind, label, info = by_id[match_id]
-                if kind == "trigger" and _compound_tail(doc, s):
-                    continue  # "second-hand" jets: no handing
+                if kind == "trigger" and (_compound_tail(doc, s) or _paid_back(doc, s)):
+                    continue  # "second-hand" jets: no handing; "paid Pyongyang back": no backing
                 found[kind].append((s, e, label, info))
         out: dict[str, list[Mention]] = {}
         idx = doc.user_data.get(TOKEN_IDX)
@@ -157,6 +157,15 @@ def _compound_tail(doc: Doc, i: int) -> bool:
     before the hyphen ("North Korean-supplied") keeps the word a transfer word."""
     return i >= 2 and doc[i - 1].text == "-" and not doc[i - 2].whitespace_ and not doc[i - 1].whitespace_ \
         and doc[i - 2].text.islower()
+
+
+_PAYING = frozenset({"pay", "pays", "paid", "paying", "repay", "repays", "repaid", "repaying"})
+
+
+def _paid_back(doc: Doc, i: int) -> bool:
+    """Is token i the particle of "pay ... back" ("Moscow paid Pyongyang back with oil")? Then the paying
+    verb is the transfer word, not "back" (as in "to back" someone)."""
+    return doc[i].lower_ == "back" and any(t.lower_ in _PAYING for t in doc[max(0, i - 4):i])
 
 
 # given names after "Kim" that are North Korea's ruling family (Kim Jong Un, Kim Yo Jong, Kim Il Sung)

@@ -20,6 +20,7 @@ from worker.extract.sentence import Sentence
 _GENERIC = frozenset({"equipment", "gear", "hardware", "systems", "system", "supplies", "materiel", "kit", "kits",
                       "components", "assistance", "aid", "help", "support", "weapons", "arms",
                       "fighters", "fighter"})  # "MiG-29 fighters" are jets, "jihadi fighters" no item before
+_MISSILE_HEADS = frozenset({"missile", "missiles", "rocket", "rockets", "interceptor", "interceptors"})
 _HELP = frozenset({"assistance", "help", "support"})
 _NOT_KNOW_HOW = frozenset({"economic_aid", "troops", "workers", "technology", "weapons_other"})
 _CARRIER_PREPS = frozenset({"on", "aboard", "onboard", "by", "via", "in"})
@@ -81,8 +82,9 @@ class ItemFinder:
         for k, it in enumerate(raw):
             nxt = raw[k + 1] if k + 1 < len(raw) else None
             if nxt is not None and (nxt.start == it.end or (nxt.start == it.end + 1 and s.words[it.end] == "-")):
-                if " ".join(s.words[nxt.start:nxt.end]) in _GENERIC and it.label not in ("weapons_other", "troops",
-                                                                                          "workers"):
+                head = " ".join(s.words[nxt.start:nxt.end])
+                if (head in _GENERIC and it.label not in ("weapons_other", "troops", "workers")) or (
+                        head in _MISSILE_HEADS and it.label == "air_defense"):  # "S-400 missiles" defend the air
                     # "electronic warfare gear", "air defence equipment": a generic head takes the kind of
                     # the word before it
                     raw[k + 1] = replace(it, end=nxt.end, cend=nxt.cend)
