@@ -43,9 +43,9 @@ from worker.extract.rules import check_keys
 CASES_DIR = Path(__file__).parent / "cases"
 
 _SINCE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
-_PARTIAL_KEYS = {"supplier", "recipient", "category", "value", "low", "high", "qualifier", "mode", "status",
+_PARTIAL_KEYS = {"supplier", "recipient", "category", "value", "low", "high", "qualifier", "unit", "mode", "status",
                  "since", "attribution", "evidence"}
-_QUANTITY_KEYS = ("value", "low", "high", "qualifier")
+_QUANTITY_KEYS = ("value", "low", "high", "qualifier", "unit")
 _CASE_KEYS = {"text", "published", "why", "expect", "extra_ok", "absent", "known_weak"}
 _FILE_KEYS = {"construction", "about", "cases"}
 # the fields every extracted event carries (spec/events.md, "One event, as JSON"); more are allowed

@@ -262,7 +262,8 @@ class Attacher:
         while k > 0 and w[k] in _QUOTES:
             k -= 1  # 'at "over 9 million"'
         lo = max(0, f.start - 14)
-        return any(x in self.w.total_nouns for x in w[lo:f.start]) and k >= 0 and w[k] in ("at", "to", "of")
+        joined = k >= 0 and w[k] in ("at", "to", "of") or any(tuple(w[k + 1 - len(r):k + 1]) == r for r in self.w.reaching)
+        return any(x in self.w.total_nouns for x in w[lo:f.start]) and joined  # "the total now exceeds 8 million"
 
 
 def _calibre(w: list[str], k: int) -> bool:

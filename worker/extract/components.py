@@ -121,7 +121,7 @@ class LexiconMatcher:
         for t in patterns.triggers:
             add("trigger", t.type, t.forms, t)
         for m in patterns.modifiers:
-            add("modifier", m.category, [m.literal], m)
+            add("modifier", m.category, [m.literal], m, exact=m.case_sensitive)
         # match id -> (kind, label, info), so that each match costs one dict lookup
         self._by_id = {nlp.vocab.strings[k]: v for k, v in self.info.items()}
 

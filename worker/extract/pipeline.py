@@ -170,7 +170,8 @@ class Pipeline:
             moved = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
-                                          for tr in s.triggers))  # "Moscow was counting on another 100"
+                                          for tr in s.triggers)) \
+                or (f.q.increment and _followed(w, f.end, self.attach.w.following))  # "Moscow was counting on another 100"; "another 3,000 followed"
             so_far = any(x in ("in", "so", "to") and y in ("all", "far", "date")
                          for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4], strict=False))
             named = self.attach.total_noun_before(s, f) or so_far \
@@ -404,8 +405,12 @@ class Pipeline:
                 at = s.offsets[c.pair.item.start]
                 since = min(found, key=lambda d: min(abs(d.start - at), abs(d.end - at))).value
         unit = getattr(c.pair.item.info, "unit", None)
-        if q is not None:
+        if q is not None and c.pair.ref is None:  # an item standing for the sentence before's has no words of its own
             unit = "dollars" if q.money else (s.text[c.pair.item.cstart:c.pair.item.cend] or unit)
+        elif q is not None:
+            after = s.words[f.end] if f.end < len(s.words) else ""
+            unit = "dollars" if q.money else s.text[s.offsets[f.end]:s.char_end(f.end)] if after in self.attach.units \
+                else ((c.pair.ref.get("quantity") or {}).get("unit") or unit)  # "over 60,000 tonnes crossed"
         assert c.direction is not None
         return {
             "supplier": c.direction.supplier,
@@ -656,6 +661,14 @@ def _sighted(s: Sentence, c: Candidate, origin: set[str]) -> bool:
     if k >= len(w) or w[k] not in ("in", "inside", "at"):
         return False
     return any(a.start in (k + 1, k + 2) and a.label in PARTY_SET - source for a in s.actors)
+
+
+def _followed(w: list[str], k: int, following: tuple[tuple[str, ...], ...]) -> bool:
+    """Does an added amount with no noun go on as more of the same ("another 3,000 followed", "a further
+    2,000 are expected", "another 500 are on the way")?"""
+    while k < len(w) and w[k] in _LINKING and not any(tuple(w[k:k + len(f)]) == f for f in following):
+        k += 1
+    return any(tuple(w[k:k + len(f)]) == f for f in following)
 
 
 _PERFECT = frozenset({"has", "have", "had", "'s", "’ve", "'ve"})

@@ -98,10 +98,12 @@ class RelevanceFilter:
                                             [p for a in rules if a.case_sensitive for p in a.phrases if p != "Kim"],
                                             [_NORTHERN_KIM] if code == "PRK" else [])
         # items that need a context word are left out: the context words are items themselves
-        # what a sentence with a figure but no item needs to say of the item before: a transfer word or a
-        # total noun ("Fewer than 60 have been delivered to date", "Seoul now puts the figure at 12,000")
+        # what a sentence with a figure but no item needs to say of the item before: a transfer word, a
+        # total noun or more to come ("Fewer than 60 have been delivered to date", "Seoul now puts the
+        # figure at 12,000", "Another 2,000 followed")
         self.back = PhraseFinder([f for t in patterns.triggers if t.type != "use" for f in t.forms]
                                  + list(patterns.attach.total_nouns) + ["in all", "so far", "to date"]
+                                 + [" ".join(f) for f in patterns.attach.following]
                                  + list(patterns.units))
         # a denial of the claim before ("Pyongyang calls such accusations absurd")
         self.denials = PhraseFinder([m.literal for m in patterns.modifiers if m.category == "DENIED"

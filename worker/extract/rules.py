@@ -189,11 +189,14 @@ class ModifierRule:
     direction: str
     max_scope: int | None = None
     only_for: tuple[str, ...] = ()  # the item categories it reaches (all when empty): "killed" is said of people
+    case_sensitive: bool = False  # "may" the modal, never "May" the month
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], where: str) -> ModifierRule:
-        check_keys(where, d, {"literal", "category", "direction", "max_scope", "only_for"},
+        check_keys(where, d, {"literal", "category", "direction", "max_scope", "only_for", "case_sensitive"},
                     {"literal", "category", "direction"})
+        if not isinstance(d.get("case_sensitive", False), bool):
+            raise PatternError(f"{where}: case_sensitive must be true or false")
         only_for = tuple(_strings(where, d["only_for"])) if d.get("only_for") else ()
         if set(only_for) - set(CATEGORIES):
             raise PatternError(f"{where}: unknown category in only_for")
@@ -204,7 +207,7 @@ class ModifierRule:
         scope = d.get("max_scope")
         if scope is not None and (not isinstance(scope, int) or scope < 0):
             raise PatternError(f"{where}: max_scope must be a non-negative integer")
-        return cls(d["literal"], d["category"], d["direction"], scope, only_for)
+        return cls(d["literal"], d["category"], d["direction"], scope, only_for, d.get("case_sensitive", False))
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,8 @@ class AttachWords:
     links: tuple[tuple[str, ...], ...]
     reach: int
     total_nouns: frozenset[str]
+    reaching: tuple[tuple[str, ...], ...]
+    following: tuple[tuple[str, ...], ...]
     earlier: tuple[tuple[str, ...], ...]
     not_heads: frozenset[str]
 
@@ -335,7 +340,7 @@ def _load_numbers() -> NumberWords:
 def _load_attach() -> AttachWords:
     d = _read("attach.json")
     where = "patterns/attach.json"
-    keys = {"gap", "links", "reach", "total_nouns", "earlier", "not_heads"}
+    keys = {"gap", "links", "reach", "total_nouns", "reaching", "following", "earlier", "not_heads"}
     check_keys(where, d, keys | {"description"}, keys)
     if not isinstance(d["reach"], int) or d["reach"] < 1:
         raise PatternError(f"{where}: reach must be a positive integer")
@@ -344,6 +349,8 @@ def _load_attach() -> AttachWords:
         links=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: links", d["links"])),
         reach=d["reach"],
         total_nouns=frozenset(s.lower() for s in _strings(f"{where}: total_nouns", d["total_nouns"])),
+        reaching=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: reaching", d["reaching"])),
+        following=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: following", d["following"])),
         earlier=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: earlier", d["earlier"])),
         not_heads=frozenset(s.lower() for s in _strings(f"{where}: not_heads", d["not_heads"])),
     )
