@@ -171,7 +171,8 @@ class Pipeline:
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
                                           for tr in s.triggers)) \
-                or (f.q.increment and _followed(w, f.end, self.attach.w.following))  # "Moscow was counting on another 100"; "another 3,000 followed"
+                or (f.q.increment and _followed(w, f.end, self.attach.w.following))
+            # "Moscow was counting on another 100"; "another 3,000 followed"
             so_far = any(x in ("in", "so", "to") and y in ("all", "far", "date")
                          for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4], strict=False))
             named = self.attach.total_noun_before(s, f) or so_far \
@@ -405,12 +406,15 @@ class Pipeline:
                 at = s.offsets[c.pair.item.start]
                 since = min(found, key=lambda d: min(abs(d.start - at), abs(d.end - at))).value
         unit = getattr(c.pair.item.info, "unit", None)
-        if q is not None and c.pair.ref is None:  # an item standing for the sentence before's has no words of its own
-            unit = "dollars" if q.money else (s.text[c.pair.item.cstart:c.pair.item.cend] or unit)
-        elif q is not None:
+        ref = c.pair.ref  # an item standing for the sentence before's: no words of its own
+        if q is not None and q.money:
+            unit = "dollars"
+        elif q is not None and ref is None:
+            unit = s.text[c.pair.item.cstart:c.pair.item.cend] or unit
+        elif q is not None and ref is not None:
             after = s.words[f.end] if f.end < len(s.words) else ""
-            unit = "dollars" if q.money else s.text[s.offsets[f.end]:s.char_end(f.end)] if after in self.attach.units \
-                else ((c.pair.ref.get("quantity") or {}).get("unit") or unit)  # "over 60,000 tonnes crossed"
+            unit = s.text[s.offsets[f.end]:s.char_end(f.end)] if after in self.attach.units \
+                else ((ref.get("quantity") or {}).get("unit") or unit)  # "over 60,000 tonnes crossed"
         assert c.direction is not None
         return {
             "supplier": c.direction.supplier,
