@@ -85,6 +85,7 @@ def main() -> None:
         if corpus.exists():
             lines = run("eval_extraction.py", str(corpus)).splitlines()
             quality += [f"{corpus.name}:", *("  " + line for line in lines if not line.startswith("extracted"))]
+    replay = run("eval_replay.py", *(str(c) for c in QUALITY_SETS if c.exists()))
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report = "\n".join([
@@ -92,6 +93,8 @@ def main() -> None:
         "## Extraction (`bench/bench_extraction.py`)", "", "```", extraction, "```", "",
         "## Extraction quality (`bench/eval_extraction.py`; scores only, no errors listed)", "", "```",
         *quality, "```", "",
+        "## Alerts in a date-by-date replay (`bench/eval_replay.py`; the extractor's alerts against the corpus's)",
+        "", "```", replay, "```", "",
         "## Service (`bench/bench_service.py`)", "", "```", run("bench_service.py") if not service else
         json.dumps(service, indent=1), "```", "",
         "## Poller (`bench/bench_poll.py`)", "", "```", poll, "```", "",
