@@ -43,6 +43,7 @@ _QUOTES = frozenset({'"', "'", "“", "‘", "”", "’"})
 _EARLIER_GAP = frozenset({"its", "their", "the", "a", "an", "previous", "earlier", "initial", "prior", "estimate",
                           "estimated", "figure", "of", "some", "about", "around", "just", "only", "peak", "high", "low",
                           "roughly", "nearly", "almost", "record"})
+_BASE = frozenset({("in", "addition", "to"), ("on", "top", "of")})  # what more comes on top of
 _PRONOUN_SUBJECTS = frozenset({"it", "they", "pyongyang", "moscow"})
 _AUX = frozenset({"had", "has", "have", "already", "also", "reportedly"})
 
@@ -187,13 +188,14 @@ class Attacher:
         """"about 240 rocket launchers, up from some 200": the same item, as its figure stood before;
         "on top of the roughly 11,000 it sent last autumn": what was sent before."""
         w = s.words
-        earlier = False
+        earlier = base = False
         for gap in range(0, 5):  # "up from 200", "up from some 200", "up from its estimate of 3,000"
             k = f.start - gap
             if gap and w[k] not in _EARLIER_GAP:
                 break
-            if any(tuple(w[max(0, k - len(e)):k]) == e for e in self.earlier):
-                earlier = True
+            found = next((e for e in self.earlier if tuple(w[max(0, k - len(e)):k]) == e), None)
+            if found is not None:
+                earlier, base = True, found in _BASE  # "more troops on top of the 11,000": no figure before
                 break
         sent_before = False
         if not earlier and f.end + 1 < len(w) and w[f.end] in _PRONOUN_SUBJECTS:
@@ -206,7 +208,7 @@ class Attacher:
         def near(p: Pair) -> bool:  # the item, or the figure it already has, at most 16 words back
             return f.start - p.item.end <= 16 or (p.figure is not None and 0 <= f.start - p.figure.end <= 16)
 
-        before = [p for p in pairs if p.item.end <= f.start and near(p) and (sent_before or p.figure is not None)]
+        before = [p for p in pairs if p.item.end <= f.start and near(p) and (sent_before or base or p.figure is not None)]
         if not before and earlier and any(w[k] == "to" for k in range(f.end, min(len(w), f.end + 4))):
             # "climbed from 3 million in March to almost 5 million": the figure after 'to' is not read yet
             before = [p for p in pairs if p.item.end <= f.start and (near(p) or self._counted(w, p.item.start))]

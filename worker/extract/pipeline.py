@@ -257,6 +257,8 @@ class Pipeline:
             if head is not None and not c.scopes & (_STATUS_SCOPES | {"RECIPROCAL"}):
                 c.scopes |= head.scopes & _STATUS_SCOPES  # "likely to reward it with tanks, aircraft and technology"
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
+            if c.pair.earlier:  # "may send more, on top of the 11,000 already there": the base is no plan
+                c.scopes -= {"POSSIBLE", "PLANNED", "INCREMENT"}
         return cands
 
     def keep(self, s: Sentence, c: Candidate) -> bool:
