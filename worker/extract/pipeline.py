@@ -412,9 +412,9 @@ class Pipeline:
         if q is not None and q.money:
             unit = "dollars"
         elif q is not None and ref is None:
-            after = f.end  # "31,000 tonnes of fertiliser": the measure is the unit, the item what is measured
-            unit = s.text[s.offsets[after]:s.char_end(after)] if after < c.pair.item.start and \
-                s.words[after] in self.attach.units else (s.text[c.pair.item.cstart:c.pair.item.cend] or unit)
+            after = f.end  # "31,000 tonnes of fertiliser", "shipments totalling 31,000 tonnes": the measure is the unit
+            unit = s.text[s.offsets[after]:s.char_end(after)] if after < len(s.words) and after != c.pair.item.start \
+                and s.words[after] in self.attach.units else (s.text[c.pair.item.cstart:c.pair.item.cend] or unit)
         elif q is not None and ref is not None:
             after = s.words[f.end] if f.end < len(s.words) else ""
             unit = s.text[s.offsets[f.end]:s.char_end(f.end)] if after in self.attach.units \
