@@ -235,6 +235,12 @@ class Attacher:
         reach = max(0, link - self.w.reach)
         best = None
         for p in pairs:
+            aside = _relative_aside(w, p.item.end, link)
+            if aside:  # "The shells, which the North began shipping in 2023, now number 6 million"
+                between = w[aside:link]
+                if len(between) <= self.w.reach and all(x not in (",", ";", ":") for x in between):
+                    best = p
+                    continue
             if p.item.end <= link and p.item.start < reach and self._counted(w, p.item.start) \
                     and link - p.item.end <= 3 * self.w.reach and not any(x in (";", ":") for x in w[p.item.end:link]):
                 best = p  # "the estimate of the containers sent from the North since August has risen to 16,000"
@@ -266,6 +272,15 @@ class Attacher:
         lo = max(0, f.start - 14)
         joined = k >= 0 and w[k] in ("at", "to", "of") or any(tuple(w[k + 1 - len(r):k + 1]) == r for r in self.w.reaching)
         return any(x in self.w.total_nouns for x in w[lo:f.start]) and joined  # "the total now exceeds 8 million"
+
+
+def _relative_aside(w: list[str], k: int, link: int) -> int:
+    """Where the words after a relative clause set off by commas right after an item start (", which
+    North Korea began shipping in 2023,"), when it closes before ``link``; 0 if there is none."""
+    if not (k + 1 < link and w[k] == "," and w[k + 1] in ("which", "that", "who", "whose")):
+        return 0
+    close = next((j for j in range(k + 2, link) if w[j] == ","), None)
+    return close + 1 if close is not None else 0
 
 
 def _calibre(w: list[str], k: int) -> bool:
