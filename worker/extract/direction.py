@@ -43,6 +43,10 @@ _ITEM_NP = frozenset({"origin", "made", "built", "supplied", "produced", "design
 _POSSESSIVE = frozenset({"'s", "’s", "'"})
 _COPULA = frozenset({"were", "was", "are", "is", "be", "been"})
 _RECEIVING = frozenset({"receive", "use", "request"})
+# nouns naming who gives or gets, not the giving: a possessive on them is the other side
+_AGENT_NOUNS = frozenset({"supplier", "suppliers", "provider", "providers", "recipient", "recipients", "buyer",
+                          "buyers", "customer", "customers"})
+_BECOME = frozenset({"become", "became", "becomes", "remains", "remained"})
 _PEOPLE = frozenset({"troops", "workers"})
 _REACH = 12  # words between a party and the item or its transfer word, at most
 _VERBISH = frozenset({"sustain", "support", "help", "fight", "use", "the", "a", "an", "its", "their", "be", "back"})
@@ -105,12 +109,28 @@ def clues(s: Sentence, item: Mention, trigger: Mention | None, start: int, end: 
             out.append(Clue(code, RECIPIENT, 2.0, "preposition"))
         elif noun and trigger is not None and a.end < len(w) and w[a.end] in _POSSESSIVE \
                 and 0 < trigger.start - a.end <= 3:
-            # "Russia's deliveries", "the North's transfer of missiles": whose the giving (or buying) is
+            # "Russia's deliveries", "the North's transfer of missiles": whose the giving (or buying) is;
+            # "Russia's biggest supplier": whom the supplier gives to
+            giver = (trigger.label in _RECEIVING) == (w[trigger.end - 1] in _AGENT_NOUNS)
+            out.append(Clue(code, SUPPLIER if giver else RECIPIENT, 3.0, "position"))
+        elif noun and trigger is not None and w[trigger.end - 1] in _AGENT_NOUNS and _is_a(w, a, trigger):
+            # "North Korea is now Russia's biggest supplier", "its main supplier is North Korea"
             out.append(Clue(code, RECIPIENT if trigger.label in _RECEIVING else SUPPLIER, 3.0, "position"))
         elif trigger is not None and not noun and (a is subject or (prep is None and a.start >= trigger.end)) \
                 and trigger not in s.mentions.get("setting", ()):  # "bring the North's total to 12,000"
             out.extend(_position(s, a, code, trigger))
     return out
+
+
+def _is_a(w: list[str], a: Mention, trigger: Mention) -> bool:
+    """Is the party said to be the agent noun ("North Korea is now Russia's biggest supplier", "the main
+    supplier is North Korea", "has become a key customer")? A copula joins them, with few words between."""
+    if a.end <= trigger.start:
+        between = w[a.end:trigger.start]
+        return 0 < len(between) <= 7 and (between[0] in _COPULA | _BECOME or between[1:2] == ["become"]) \
+            and not any(x in (",", ";", "that", "which") for x in between)
+    between = w[trigger.end:a.start]
+    return 0 < len(between) <= 2 and between[0] in _COPULA
 
 
 def _subject(s: Sentence, trigger: Mention, lo: int) -> Mention | None:
