@@ -543,7 +543,7 @@ def _helped_to_make(s: Sentence, c: Candidate) -> bool:
     """Is the item what someone is helped to make ("helping North Korea mass-produce drones")?"""
     w = s.words
     i = c.pair.item.start
-    for v in range(i - 1, max(-1, i - 4), -1):
+    for v in range(i - 1, max(-1, i - 6), -1):  # "build nuclear-powered submarines": a hyphen is three words
         if w[v] in _MAKING:
             return any(x in _HELP for x in w[max(0, v - 7):v])
     return False
