@@ -131,8 +131,8 @@ class LexiconMatcher:
         for matcher in (self.lower, self.exact):
             for match_id, s, e in matcher(doc):
                 kind, label, info = by_id[match_id]
-                if kind == "trigger" and (_compound_tail(doc, s) or _paid_back(doc, s)):
-                    continue  # "second-hand" jets: no handing; "paid Pyongyang back": no backing
+                if kind == "trigger" and (_compound_tail(doc, s) or _paid_back(doc, s) or _heads_of(doc, s, e)):
+                    continue  # "second-hand" jets: no handing; "paid Pyongyang back": no backing; "heads of state"
                 found[kind].append((s, e, label, info))
         out: dict[str, list[Mention]] = {}
         idx = doc.user_data.get(TOKEN_IDX)
@@ -166,6 +166,11 @@ def _paid_back(doc: Doc, i: int) -> bool:
     """Is token i the particle of "pay ... back" ("Moscow paid Pyongyang back with oil")? Then the paying
     verb is the transfer word, not "back" (as in "to back" someone)."""
     return doc[i].lower_ == "back" and any(t.lower_ in _PAYING for t in doc[max(0, i - 4):i])
+
+
+def _heads_of(doc: Doc, i: int, end: int) -> bool:
+    """Is the verb "head" the noun ("the two heads of state", "the head of the agency")?"""
+    return end == i + 1 and doc[i].lower_ in ("head", "heads") and end < len(doc) and doc[end].lower_ == "of"
 
 
 # given names after "Kim" that are North Korea's ruling family (Kim Jong Un, Kim Yo Jong, Kim Il Sung)

@@ -183,11 +183,14 @@ class Pipeline:
             before = [p for p in pairs if p.item.end <= f.start and (p.figure is None or total)]
             if before:
                 out.append(Pair(max(before, key=lambda p: p.item.end).item, f, running=total))
-            elif not pairs and state.previous:
-                # a count goes on with the last counted thing before it
+            elif state.previous and not any(p.item.end <= f.start for p in pairs):
+                # a count goes on with the last counted thing before it (an item after it counted nothing:
+                # "the deliveries total some 41,000 tonnes, or roughly 300,000 barrels", but a measure of
+                # that thing then: not "the two heads of state ... soldiers")
                 ref = next((ev for ev in reversed(state.previous) if ev["quantity"] is not None), state.previous[-1])
                 rule = self.find_items.plain.get(ref["category"])
-                if rule is not None:
+                measured = f.end < len(w) and any(w[f.end] in words for words in categories()[ref["category"]].units.values())
+                if rule is not None and (not pairs or moved or so_far or total or measured):
                     item = Mention("item", ref["category"], f.start, f.end, f.q.cstart, f.q.cend, rule)
                     out.append(Pair(item, f, ref=ref))
         return out
