@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from worker.extract.components import Mention
 from worker.extract.figures import Figure
-from worker.extract.rules import AttachWords
+from worker.extract.rules import AttachWords, ItemRule
 from worker.extract.sentence import Sentence
 
 _ATTACHABLE = frozenset({"count", "one"})
@@ -67,7 +67,9 @@ class Attached:
 
 
 class Attacher:
-    def __init__(self, words: AttachWords, units: frozenset[str], vague_needs_item: frozenset[str]) -> None:
+    def __init__(self, words: AttachWords, units: frozenset[str], vague_needs_item: frozenset[str],
+                 money_rule: ItemRule | None = None) -> None:
+        self.money_rule = money_rule  # the economic aid that money paid or sent is, when no item names it
         self.w = words
         self.units = units
         self.vague_needs_item = vague_needs_item
@@ -87,6 +89,10 @@ class Attacher:
                 target = _money_target(s, pairs, f)
                 if target is not None and target.figure is None:
                     target.figure = f
+                elif target is None and self.money_rule is not None and _money_moved(s, f):
+                    # "paid North Korea about $2 billion", "transferred $150 million to ...": money is aid
+                    item = Mention("item", "economic_aid", f.start, f.end, f.q.cstart, f.q.cend, self.money_rule)
+                    extra.append(Pair(item, f))
                 continue
             if f.kind not in _ATTACHABLE:
                 continue
@@ -289,6 +295,21 @@ def _calibre(w: list[str], k: int) -> bool:
     if any(c.isalpha() for c in x):
         return True
     return k + 1 < len(w) and w[k + 1] in ("mm", "-", "millimeter", "millimetre", "mm.")
+
+
+def _money_moved(s: Sentence, f: Figure) -> bool:
+    """Is an amount of money the object of a giving verb, with at most the recipient between them ("paid
+    Pyongyang about $2 billion", "transferring roughly $150 million to ...")? Not a price or a value
+    ("shells worth $2 billion") and not a rate ("$700 a month")."""
+    w = s.words
+    if f.end < len(w) and w[f.end] in ("a", "an", "per", "each", "every"):
+        return False
+    party = {k for a in s.actors for k in range(a.start, a.end)}
+    for tr in s.triggers:
+        if tr.label == "give" and 0 <= f.start - tr.end <= 4 \
+                and all(k in party or w[k] in ("the", "to") for k in range(tr.end, f.start)):
+            return True
+    return False
 
 
 def _money_target(s: Sentence, pairs: list[Pair], f: Figure) -> Pair | None:

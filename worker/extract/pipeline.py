@@ -91,7 +91,8 @@ class Pipeline:
         self.read_figures = FigureReader(patterns.numbers)
         self.find_items = ItemFinder(patterns)
         self.attach = Attacher(patterns.attach, frozenset(u.lower() for u in patterns.units),
-                               frozenset(v.lower() for v in patterns.numbers.vague_needs_item))
+                               frozenset(v.lower() for v in patterns.numbers.vague_needs_item),
+                               self.find_items.plain.get("economic_aid"))
         self.dates = DateFinder(patterns.numbers.months, patterns.numbers.named_starts, patterns.numbers.durations,
                                 patterns.numbers.words)
         self.attributions = AttributionFinder(patterns.speech)
@@ -367,6 +368,10 @@ class Pipeline:
             if shared and main is not None and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")
+            elif c.reciprocal and main is None and c.direction is not None and c.direction.basis == "cue" \
+                    and c.trigger is not None and s.words[c.trigger.start] in _PAYING:
+                # "Moscow paid North Korea for the shells": the payer got what it paid for
+                c.direction = Direction(c.direction.recipient, c.direction.supplier, "cue")
             if c.direction is None or self._own(s, c, found):
                 continue
             if main is None and not c.reciprocal:
