@@ -27,7 +27,7 @@ def dedupe(events: list[dict]) -> list[dict]:
                 continue
         else:
             key = (ev["supplier"], ev["recipient"], ev["category"], ev["mode"], ev["status"], q["value"], q["low"],
-                   q["qualifier"])
+                   q["qualifier"], q["text"])  # "about 120 guns and roughly as many launchers": two figures
             if key in seen:
                 continue
             seen.add(key)

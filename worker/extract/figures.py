@@ -10,7 +10,7 @@ become an event's quantity; money counts economic aid only (see attach.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from worker.extract.numbers import NumberReader, Quantity
 from worker.extract.rules import NumberWords
@@ -54,6 +54,8 @@ class FigureReader:
     def __call__(self, s: Sentence) -> list[Figure]:
         out: list[Figure] = []
         for q in self.reader.read(s.words, s.offsets, s.text):
+            if q.vague and q.text.lower() == "many":
+                q = _as_many(s, q, out) or q
             out.append(Figure(q, q.start, q.end, self.kind(s, q, q.start, q.end)))
         return out
 
@@ -115,3 +117,23 @@ class FigureReader:
             if words[k] in (",", ";", "and", "or", "to", "from", "since", "in"):
                 return False
         return False
+
+
+_ABOUT = frozenset({"roughly", "about", "around", "nearly", "almost", "some", "approximately"})
+
+
+def _as_many(s: Sentence, q: Quantity, before: list[Figure]) -> Quantity | None:
+    """"about 120 guns and roughly as many launchers": the count before, again ("as many as 100" is a
+    qualifier, read elsewhere)."""
+    w = s.words
+    if not (q.start > 0 and w[q.start - 1] == "as") or (q.end < len(w) and w[q.end] == "as"):
+        return None
+    prev = next((f.q for f in reversed(before) if f.kind == "count" and f.q.value is not None), None)
+    if prev is None:
+        return None
+    start, qualifier = q.start - 1, prev.qualifier
+    if start > 0 and w[start - 1] in _ABOUT:
+        start, qualifier = start - 1, "about"
+    cstart = s.offsets[start]
+    return replace(q, start=start, cstart=cstart, value=prev.value, low=prev.low, high=prev.high,
+                   qualifier=qualifier, vague=False, text=s.text[cstart:q.cend])
