@@ -75,6 +75,7 @@ class ArticleState:
     people: str = "troops"  # the kind of people the article has moved last
     previous: list[dict] = field(default_factory=list)  # the events of the sentence before
     quiet: int = 0  # sentences since the last that moved anything (`previous` outlives one)
+    counted: dict | None = None  # the last event with a figure, anywhere before ("another 100" is more of it)
     sources: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -111,6 +112,8 @@ class Pipeline:
             for ev in found:
                 if ev["category"] in ("troops", "workers"):
                     state.people = ev["category"]
+                if ev["quantity"] is not None:
+                    state.counted = ev
         return events
 
     # -- one sentence ---------------------------------------------------------------------------
@@ -172,7 +175,9 @@ class Pipeline:
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
                                           for tr in s.triggers)) \
-                or (f.q.increment and _followed(w, f.end, self.attach.w.following))
+                or (f.q.increment and (_followed(w, f.end, self.attach.w.following)
+                                       or any(tuple(w[max(0, f.start - len(e)):f.start]) == e
+                                              for e in self.attach.w.expecting)))
             # "Moscow was counting on another 100"; "another 3,000 followed"
             so_far = any(x in ("in", "so", "to") and y in ("all", "far", "date")
                          for x, y in zip(w[f.end:f.end + 3], w[f.end + 1:f.end + 4], strict=False))
@@ -188,7 +193,11 @@ class Pipeline:
                 # a count goes on with the last counted thing before it (an item after it counted nothing:
                 # "the deliveries total some 41,000 tonnes, or roughly 300,000 barrels", but a measure of
                 # that thing then: not "the two heads of state ... soldiers")
-                ref = next((ev for ev in reversed(state.previous) if ev["quantity"] is not None), state.previous[-1])
+                ref = next((ev for ev in reversed(state.previous) if ev["quantity"] is not None), None)
+                if ref is None and out and out[-1].ref is not None:
+                    ref = out[-1].ref  # "roughly 12,000 in all, and in March another 3,000": the same thing
+                if ref is None:  # "Moscow was counting on another 100": more of the last thing counted
+                    ref = state.counted if f.q.increment and state.counted is not None else state.previous[-1]
                 rule = self.find_items.plain.get(ref["category"])
                 measured = f.end < len(w) and any(w[f.end] in words for words in categories()[ref["category"]].units.values())
                 if rule is not None and (not pairs or moved or so_far or total or measured):
@@ -365,6 +374,9 @@ class Pipeline:
             if not found and c.list_head is not None:
                 found = own.get(id(c.list_head), [])  # "Chinese rice and fertiliser": the list's marks
             c.direction = decide(found, self.categories[c.category], state.month, parties)
+            if c.direction is None and ref is not None:
+                # "Moscow is counting on another 100": one party named, the rest from what it stands for
+                c.direction = Direction(ref["supplier"], ref["recipient"], ref.get("basis", "cue"))
             if shared and main is not None and (c.direction is None or c.direction.basis == "prior"):
                 # what comes back for the sentence's main transfer goes the other way
                 c.direction = Direction(main.recipient, main.supplier, "cue")

@@ -103,7 +103,7 @@ class RelevanceFilter:
         # figure at 12,000", "Another 2,000 followed")
         self.back = PhraseFinder([f for t in patterns.triggers if t.type != "use" for f in t.forms]
                                  + list(patterns.attach.total_nouns) + ["in all", "so far", "to date"]
-                                 + [" ".join(f) for f in patterns.attach.following]
+                                 + [" ".join(f) for f in patterns.attach.following + patterns.attach.expecting]
                                  + list(patterns.units))
         # a denial of the claim before ("Pyongyang calls such accusations absurd")
         self.denials = PhraseFinder([m.literal for m in patterns.modifiers if m.category == "DENIED"

@@ -238,6 +238,7 @@ class AttachWords:
     total_nouns: frozenset[str]
     reaching: tuple[tuple[str, ...], ...]
     following: tuple[tuple[str, ...], ...]
+    expecting: tuple[tuple[str, ...], ...]
     earlier: tuple[tuple[str, ...], ...]
     not_heads: frozenset[str]
 
@@ -340,7 +341,7 @@ def _load_numbers() -> NumberWords:
 def _load_attach() -> AttachWords:
     d = _read("attach.json")
     where = "patterns/attach.json"
-    keys = {"gap", "links", "reach", "total_nouns", "reaching", "following", "earlier", "not_heads"}
+    keys = {"gap", "links", "reach", "total_nouns", "reaching", "following", "expecting", "earlier", "not_heads"}
     check_keys(where, d, keys | {"description"}, keys)
     if not isinstance(d["reach"], int) or d["reach"] < 1:
         raise PatternError(f"{where}: reach must be a positive integer")
@@ -351,6 +352,7 @@ def _load_attach() -> AttachWords:
         total_nouns=frozenset(s.lower() for s in _strings(f"{where}: total_nouns", d["total_nouns"])),
         reaching=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: reaching", d["reaching"])),
         following=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: following", d["following"])),
+        expecting=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: expecting", d["expecting"])),
         earlier=tuple(tuple(s.lower().split()) for s in _strings(f"{where}: earlier", d["earlier"])),
         not_heads=frozenset(s.lower() for s in _strings(f"{where}: not_heads", d["not_heads"])),
     )
