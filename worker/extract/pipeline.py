@@ -173,6 +173,7 @@ class Pipeline:
                 continue
             moved = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
                         and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
+                or any(tr.label == "presence" and 0 <= f.start - tr.end <= 1 for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
                                           for tr in s.triggers)) \
                 or (f.q.increment and (_followed(w, f.end, self.attach.w.following)
