@@ -610,9 +610,12 @@ def _held_in_containers(s: Sentence, c: Candidate, state: ArticleState) -> bool:
 def _third_subject(s: Sentence, c: Candidate, tr: Mention) -> bool:
     """Is another country named before the transfer word, in its clause, with no 'that' or reporting verb
     between (so likely its subject), in a sentence naming only one party?"""
-    for a in s.actors:
+    w = s.words
+    k = c.clause[0] + (1 if c.clause[0] < len(w) and w[c.clause[0]] == "," else 0)
+    participle = k < len(w) and (w[k] == "having" or (w[k].endswith("ing") and k == tr.start))
+    for a in s.actors:  # (a participle clause, ", having sold the North ...", has the main clause's subject)
         if a.label not in PARTY_SET and a.label != "UKR" and a.end <= tr.start and a.info == "name" \
-                and (c.clause[0] <= a.start or _aside_only(s.words[a.end:c.clause[0] + 1])):
+                and (c.clause[0] <= a.start or participle or _aside_only(s.words[a.end:c.clause[0] + 1])):
             between = _without_asides(s.words[a.end:tr.start])
             if not any(w in ("that", "said", "says", "say", "told", "which", "who", "seen", "evidence")
                        for w in between):
