@@ -21,6 +21,10 @@ from worker.extract.rules import NumberWords
 
 _ADD_UP = frozenset({"add", "adds", "added", "adding"})  # "add up to" sums; "up to" alone caps
 _ANY_DIGIT = re.compile(r"\d")
+_DOT_GROUPS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # "11.000", "1.500.000"
+_GROUP = re.compile(r"^\d{3}$")
+_MEASURES = frozenset({"mm", "-", "–", "millimetre", "millimeter", "millimetres", "millimeters", "km", "kg", "cm", "m"})
+_PART_OF = {("quarter", "of"): 0.25, ("third", "of"): 1 / 3}
 _CURRENCY = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP"}
 _RANGE_JOINERS = frozenset({"to", "-", "–", "—"})
 _HYPHENS = frozenset({"-", "–"})
@@ -97,8 +101,17 @@ class NumberReader:
         t = w[i]
         v = _digits(t)
         if v is not None:
-            if i + 1 < len(w) and w[i + 1] in self.suffixes and w[i + 1] not in self.scales:
-                return v * self.suffixes[w[i + 1]], i + 2, True  # "2.5m" written as two words
+            nxt = w[i + 1] if i + 1 < len(w) else ""
+            if nxt in self.suffixes and nxt not in self.scales:
+                return v * self.suffixes[nxt], i + 2, True  # "2.5m" written as two words
+            if _DOT_GROUPS.match(t) and nxt not in self.scales:
+                return float(t.replace(".", "")), i + 1, True  # "11.000 soldiers": a dot between thousands
+            if t.isdigit() and len(t) <= 3 and _GROUP.match(nxt):
+                j = i + 1  # "20 000 containers": a space between thousands (not "12 155mm guns")
+                while j < len(w) and _GROUP.match(w[j]):
+                    j += 1
+                if j >= len(w) or w[j] not in _MEASURES:
+                    return float(t + "".join(w[i + 1:j])), j, True
             return v, i + 1, True
         for suffix, scale in self.suffixes.items():  # "1.5k", "2.3m", "1.2bn"
             if t.endswith(suffix) and len(t) > len(suffix):
@@ -116,6 +129,9 @@ class NumberReader:
             return 1.0, i + 1, False
         if t == "half" and i + 2 < len(w) and w[i + 1] == "a" and w[i + 2] in self.scales:
             return 0.5, i + 2, False
+        if t in ("a", "one") and tuple(w[i + 1:i + 3]) in _PART_OF and i + 4 < len(w) and w[i + 3] in ("a", "an") \
+                and w[i + 4] in self.scales:
+            return _PART_OF[(w[i + 1], w[i + 2])], i + 4, False  # "a quarter of a million"
         return None
 
     def _number(self, w: list[str], i: int) -> tuple[float, int, bool] | None:
