@@ -287,6 +287,8 @@ class Pipeline:
         rule = c.pair.item.info
         if getattr(rule, "weak", False) and c.figure is None and "DENIED" not in c.scopes:
             i = c.pair.item.start  # (a denial names the known one: "dismissed reports of the deployment")
+            if i > 1 and s.words[i - 1] in ("'s", "’s") and any(a.end == i - 1 and a.label in PARTY_SET for a in s.actors):
+                return True  # "North Korea's deployment to Russia": named with whose it is
             return i > 0 and s.words[i - 1] in ("a", "an", "another", "second", "third", "new", "fresh", "first")
         return True
 
@@ -776,10 +778,13 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
     """The transfer word that reaches the item: the nearest in its clause (before it preferred)."""
     best, best_d = None, 1e9
     item = c.pair.item
-    own = None
+    own = inside = None
     for tr in s.triggers:
         if tr.start <= item.start and item.end <= tr.end and tr.label == "give":
             own = tr  # "Moscow plans to help North Korea": the item is a giving word itself
+        elif item.start <= tr.start and tr.end <= item.end and tr.label == "give" \
+                and " ".join(s.words[tr.start:tr.end]) in tr.info.nouns and not getattr(item.info, "transfer", False):
+            inside = tr  # "troop deployment": a giving noun is the item's head
         if c.category in tr.info.not_for:
             continue
         if item.start <= tr.start < item.end or (c.figure is not None and c.figure.start <= tr.start < c.figure.end):
@@ -806,6 +811,8 @@ def _trigger(s: Sentence, c: Candidate) -> Mention | None:
             d += 3  # "has sent Kim a gift of 24 horses": the verb says who gives
         if d < best_d:
             best, best_d = tr, d
+    if inside is not None and best_d > 2:
+        return inside  # "sending weapons to Ukraine in response to North Korea's troop deployment": its own
     return best if best is not None else own
 
 
