@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from worker.categories import PARTIES, categories, names
+from worker.errors import ConfigError, LedgerError
 
 ACTORS = frozenset(PARTIES)
 CATEGORIES = names()  # worker/data/categories.json: the extractor and the ledger read one list
@@ -38,7 +39,11 @@ MAX_VALUE = 1e12  # nothing Russia and North Korea exchange is counted in trilli
 _SINCE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-class RejectedEvent(ValueError):
+class RulesError(ConfigError, ValueError):
+    """``rules.json`` (or rules given in code) says something the ledger does not know."""
+
+
+class RejectedEvent(LedgerError, ValueError):
     """An event that must not reach the ledger; ``str(exc)`` is the reason logged."""
 
 
@@ -60,16 +65,16 @@ class CategoryRule:
 
     def __post_init__(self) -> None:
         if not (0 <= self.threshold < 10):
-            raise ValueError(f"threshold {self.threshold!r} must be between 0 and 10")
+            raise RulesError(f"threshold {self.threshold!r} must be between 0 and 10")
         if self.increment_window_days < 0:
-            raise ValueError(f"increment_window_days {self.increment_window_days!r} must be >= 0")
+            raise RulesError(f"increment_window_days {self.increment_window_days!r} must be >= 0")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CategoryRule:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown rule keys: {', '.join(sorted(unknown))}")
+            raise RulesError(f"unknown rule keys: {', '.join(sorted(unknown))}")
         return cls(**data)
 
     def for_script(self) -> dict[str, Any]:
@@ -91,7 +96,7 @@ class Rules:
     def __post_init__(self) -> None:
         unknown = set(self.categories) - set(CATEGORIES)
         if unknown:
-            raise ValueError(f"unknown categories in rules: {', '.join(sorted(unknown))}")
+            raise RulesError(f"unknown categories in rules: {', '.join(sorted(unknown))}")
 
     def for_category(self, category: str) -> CategoryRule:
         return self.categories.get(category, self.default)
@@ -115,7 +120,7 @@ class Rules:
         data = {k: v for k, v in data.items() if not k.startswith("_")}
         unknown = set(data) - {"default", "categories"}
         if unknown:
-            raise ValueError(f"unknown rules keys: {', '.join(sorted(unknown))}")
+            raise RulesError(f"unknown rules keys: {', '.join(sorted(unknown))}")
         default = CategoryRule.from_dict(data.get("default") or {})
         categories = {
             name: CategoryRule.from_dict({**_asdict(default), **(conf or {})})
