@@ -103,6 +103,9 @@ class ItemFinder:
                     and not s.words[it.start].endswith("s") and 0 < nxt.start - it.end <= 3 \
                     and s.words[it.end] in ("and", "or"):
                 continue  # "missile and submarine know-how": what the know-how is about
+            if it.label == "weapons_other" and s.words[it.end - 1] in ("launchers", "launcher") \
+                    and _calibre_before(s.words, it.start):  # "240mm launchers" are rocket artillery
+                it = replace(it, label="artillery_systems", info=self.plain["artillery_systems"])
             if it.label == "aircraft" and _carrier(s, it):
                 continue
             if it.label in ("troops", "workers") and _agent(s, it, raw[:k]):
@@ -172,6 +175,13 @@ class ItemFinder:
                 c0 = s.offsets[k]
                 out.append(Mention("item", category, k, k + 1, c0, c0 + 4, replace(rule, weak=False)))
         return out
+
+
+def _calibre_before(words: list[str], i: int) -> bool:
+    """Does a calibre stand right before word ``i`` ("240mm", "240 mm", "122-mm", "300-millimetre")? Launchers
+    with a calibre are rocket artillery."""
+    w = words[i - 1] if i > 0 else ""
+    return w in ("mm", "millimetre", "millimeter") or (w.endswith("mm") and w[:-2].isdigit())
 
 
 def _joined(words: list[str], a: Mention, b: Mention) -> bool:
