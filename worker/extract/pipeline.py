@@ -60,6 +60,7 @@ class Candidate:
     direction: Direction | None = None
     reciprocal: bool = False  # what comes back for the sentence's main transfer ("in exchange for oil")
     list_head: Candidate | None = None  # the first item of the list this one is in
+    returned: bool = False  # what it names is itself the return ("giving the North technology ... in return")
 
     @property
     def figure(self):
@@ -271,6 +272,8 @@ class Pipeline:
             if head is not None and not c.scopes & (_STATUS_SCOPES | {"RECIPROCAL"}):
                 c.scopes |= head.scopes & _STATUS_SCOPES  # "likely to reward it with tanks, aircraft and technology"
             c.reciprocal = "RECIPROCAL" in c.scopes or (bool(paid) and _paid_for(s, c, paid))
+            c.returned = c.reciprocal and any(m.label == "RECIPROCAL" and m.info.direction == "BACKWARD"
+                                              and m.start >= c.end for m in reach)
             if c.pair.earlier:  # "may send more, on top of the 11,000 already there": the base is no plan
                 c.scopes -= {"POSSIBLE", "PLANNED", "INCREMENT"}
         return cands
@@ -370,7 +373,8 @@ class Pipeline:
                 c.direction = Direction(ref["supplier"], ref["recipient"], ref.get("basis", "cue"))
                 out.append(c)
                 continue
-            shared = c.reciprocal and main is not None and (c.trigger is None or c.trigger is main_trigger)
+            shared = c.reciprocal and main is not None and (c.trigger is None or c.trigger is main_trigger) \
+                and not (c.returned and c.trigger is main_trigger)  # one transfer, all of it the return
             if shared:
                 found = [x for x in found if x.kind == "origin"]  # the main clause's parties are not its own
             own[id(c)] = found
