@@ -172,8 +172,9 @@ class Pipeline:
         for f in loose:
             if f.kind != "count" or (f.q.vague and f.q.text.lower() in self.attach.vague_needs_item):
                 continue
-            moved = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
-                        and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers) \
+            moved_after = any(f.end <= tr.start <= f.end + 4 and tr.label in ("give", "motion", "presence", "receive")
+                              and all(x in _LINKING for x in w[f.end:tr.start]) for tr in s.triggers)
+            moved = moved_after \
                 or any(tr.label == "presence" and 0 <= f.start - tr.end <= 1 for tr in s.triggers) \
                 or (f.q.increment and any(0 <= f.start - tr.end <= 3 and tr.label in ("give", "receive", "request")
                                           for tr in s.triggers)) \
@@ -188,7 +189,8 @@ class Pipeline:
             if not (moved or named):
                 continue
             total = self.attach.total_noun_before(s, f)
-            before = [p for p in pairs if p.item.end <= f.start and (p.figure is None or total)]
+            # ("a total of 10,000 troops, a number that counts the 3,000 dispatched so far": moved itself)
+            before = [p for p in pairs if p.item.end <= f.start and (p.figure is None or total or moved_after)]
             if before:
                 out.append(Pair(max(before, key=lambda p: p.item.end).item, f, running=total))
             elif state.previous and not any(p.item.end <= f.start for p in pairs):
@@ -332,8 +334,8 @@ class Pipeline:
         """A sentence naming no party goes on with the transfer of the sentence before when it points
         back to it: the same kind of thing, named as known ("the shipments", "those containers"),
         counted, or moved again ("They were shipped from Wonsan")."""
-        if not state.previous or any(a.label not in PARTY_SET for a in s.actors):
-            return False
+        if not state.previous or any(a.label not in PARTY_SET and not _speaks(s, a) for a in s.actors):
+            return False  # (a country that only speaks, "Seoul estimated", leaves the topic as it was)
         before = {ev["category"] for ev in state.previous}
         if c.category not in before | {"weapons_other", "containers"} and c.figure is None \
                 and not ("containers" in before and c.category in _MUNITIONS):
@@ -583,15 +585,18 @@ _SPEAKING = frozenset({"said", "says", "say", "believes", "believe", "believed",
                        "intelligence", "officials", "official", "ministry", "agency", "media"})
 
 
+def _speaks(s: Sentence, a: Mention) -> bool:
+    """Is the country named as who speaks or estimates ("Seoul estimated", "Washington believes")?"""
+    return not _SPEAKING.isdisjoint(s.words[max(0, a.start - 2):a.end + 4])
+
+
 def _third_in_clause(s: Sentence, c: Candidate) -> bool:
     """Another country in the clause of an item whose sentence names one party only, and not as the one
     who speaks ("Washington believes", "Seoul's spy agency said"): its own dealings, not the two's."""
     lo, hi = c.clause
     for a in s.actors:
-        if lo <= a.start < hi and a.label not in PARTY_SET and a.label != "UKR":
-            near = s.words[max(0, a.start - 2):a.end + 4]
-            if _SPEAKING.isdisjoint(near):
-                return True
+        if lo <= a.start < hi and a.label not in PARTY_SET and a.label != "UKR" and not _speaks(s, a):
+            return True
     return False
 
 
