@@ -103,10 +103,11 @@ class Attacher:
             if target is not None:
                 if f.kind == "one" and target.item.start != f.end:
                     continue
+                part = _among(s.words, f.start)  # "the whole contingent, among them 500 officers": its make-up
                 if target.figure is None:
-                    target.figure = f
+                    target.figure, target.part = f, target.part or part
                 else:
-                    extra.append(Pair(target.item, f))
+                    extra.append(Pair(target.item, f, part=part))
                 continue
             if f.kind == "one" or (f.q.vague and f.q.text.lower() in self.vague_needs_item):
                 continue
@@ -278,6 +279,13 @@ class Attacher:
         lo = max(0, f.start - 14)
         joined = k >= 0 and w[k] in ("at", "to", "of") or any(tuple(w[k + 1 - len(r):k + 1]) == r for r in self.w.reaching)
         return any(x in self.w.total_nouns for x in w[lo:f.start]) and joined  # "the total now exceeds 8 million"
+
+
+def _among(w: list[str], k: int) -> bool:
+    """Does a figure at ``k`` name a part of something named before ("among them 500 officers",
+    "including 3,000 sent since January")?"""
+    return tuple(w[max(0, k - 2):k]) in (("among", "them"), ("among", "whom"), ("of", "whom")) \
+        or (k > 0 and w[k - 1] in ("including", "incl."))
 
 
 def _relative_aside(w: list[str], k: int, link: int) -> int:
