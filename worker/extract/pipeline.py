@@ -287,6 +287,8 @@ class Pipeline:
         if "NOT_TRANSFER" in c.scopes and _helped_to_make(s, c):
             c.scopes.discard("NOT_TRANSFER")
             c.category = "technology"
+        if "CASUALTY" in c.scopes and _whole_of_part(s, c):
+            c.scopes.discard("CASUALTY")  # "has lost about 4,000 of the 11,000 troops it sent": the part was lost
         if c.scopes & _DROP_SCOPES and not ("DENIED" in c.scopes and not c.scopes & {"CASUALTY", "NOT_TRANSFER"}):
             return False  # a denial reaches past 'in breach of': "denied sending shells in breach of sanctions"
         rule = c.pair.item.info
@@ -566,6 +568,17 @@ _HELP = frozenset({"help", "helps", "helped", "helping", "assist", "assists", "a
 _MAKING = frozenset({"build", "building", "make", "making", "develop", "developing", "produce", "producing",
                      "mass-produce", "manufacture", "manufacturing", "assemble", "assembling", "launch", "launching",
                      "put", "deploy", "improve", "upgrade", "modernise", "modernize"})
+
+
+def _whole_of_part(s: Sentence, c: Candidate) -> bool:
+    """Is the candidate's figure the whole of a part counted before it ("4,000 of the 11,000 troops")?"""
+    f = c.figure
+    if f is None:
+        return False
+    k = f.start - 1
+    while k > 0 and s.words[k] in ("the", "its", "their", "some", "about", "roughly", "a", "total"):
+        k -= 1
+    return k > 0 and s.words[k] == "of" and any(ch.isdigit() for ch in s.words[k - 1])
 
 
 def _helped_to_make(s: Sentence, c: Candidate) -> bool:
