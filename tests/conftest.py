@@ -141,7 +141,10 @@ def http_server() -> Iterator[LocalHTTPServer]:
 
         do_GET = do_POST = do_HEAD = _dispatch
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 128  # listen() backlog: the default 5 refuses connections when 20 feeds are polled at once
+
+    server = Server(("127.0.0.1", 0), RequestHandler)
     server.daemon_threads = True
     local = LocalHTTPServer(server)
     holder["server"] = local
