@@ -177,9 +177,9 @@ def main() -> None:
         seconds, items, keys, volatile, used = samples[i]
         print(f"  {seconds:6.0f}s {items:>8,} items {volatile:>9,} / {keys - volatile:>7,} keys "
               f"{(used - base_used) / 1e6:8.1f} MB")
-    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered)))
+    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered, dep.queued)))
     print("\n".join(report_lines(f"after the window (expiring keys gone {waited:.0f}s after the run)",
-                                 expired, used_expired, base_used, offered)))
+                                 expired, used_expired, base_used, offered, dep.queued)))
 
 
 if __name__ == "__main__":

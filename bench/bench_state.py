@@ -153,9 +153,11 @@ class Deployment:
         self.server.stop()
 
 
-def report_lines(label: str, footprint: Footprint, used: int, base_used: int, offered: int) -> list[str]:
+def report_lines(label: str, footprint: Footprint, used: int, base_used: int, offered: int, queued: int) -> list[str]:
+    """Bytes per feed item offered (the figure), per article queued past the relevance gate, and the families."""
     return [f"{label}: {footprint.total_bytes / offered:,.0f} bytes per article (MEMORY USAGE summed over "
-            f"{footprint.total_keys:,} keys: {footprint.total_bytes:,} bytes); used_memory "
+            f"{footprint.total_keys:,} keys: {footprint.total_bytes:,} bytes; "
+            f"{footprint.total_bytes / max(queued, 1):,.0f} per article queued for extraction); used_memory "
             f"{(used - base_used) / offered:+,.0f} bytes per article", *footprint.table(offered)]
 
 
@@ -190,9 +192,9 @@ def main() -> None:
     print(f"{offered:,} feed items ({args.articles:,} stories, 1 in 10 relevant, {len(copies):,} syndicated copies) "
           f"over {args.feeds} feeds: {dep.queued:,} queued, {dep.irrelevant:,} irrelevant (gate), "
           f"{dep.duplicates:,} duplicates; {args.workers} workers; {run_seconds:.0f}s; window {args.window}s")
-    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered)))
+    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered, dep.queued)))
     print("\n".join(report_lines(f"after the window (expiring keys gone {waited:.0f}s after the run)",
-                                 expired, used_expired, base_used, offered)))
+                                 expired, used_expired, base_used, offered, dep.queued)))
     if args.json:
         print(json.dumps({"articles": offered, "after_run": after.total_bytes / offered,
                           "after_expiry": expired.total_bytes / offered}))
