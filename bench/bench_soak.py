@@ -9,10 +9,9 @@ what grows with every article (seen markers, fingerprints) is the poller's,
 and only a poller re-reading feeds shows the markers doing their job while
 older ones expire.
 
-Midway, while jobs run, one busy worker is SIGKILLed (the service restarts it
-and recovers its job); later, between two polls while jobs are queued, Redis is
-shut down (saving) and started again on the same data, as a real deployment's
-would be.
+Midway, one worker is SIGKILLed while it runs a job (the service restarts it
+and recovers the job); later, again while a job runs, Redis is shut down
+(saving) and started again on the same data, as a real deployment's would be.
 
 Checked afterwards: nothing lost (every relevant story is in the ledger's
 history, under exactly one of its copies; the processed counter equals the
@@ -43,8 +42,8 @@ from bench.bench_state import Deployment, feed_items, report_lines  # noqa: E402
 from worker.logs import configure  # noqa: E402
 
 
-def kill_a_busy_worker(dep: Deployment, timeout: float = 60.0) -> int | None:
-    """SIGKILL the worker of a job that is running; its pid, or None if no job started within ``timeout``."""
+def running_job(dep: Deployment, timeout: float = 60.0) -> tuple[str, int] | None:
+    """A job running now and its worker's pid; None if no job started within ``timeout``."""
     from rq import Worker
     from rq.registry import StartedJobRegistry
 
@@ -52,9 +51,9 @@ def kill_a_busy_worker(dep: Deployment, timeout: float = 60.0) -> int | None:
     while time.monotonic() < deadline:
         started = set(StartedJobRegistry(queue=dep.queue).get_job_ids())
         for worker in Worker.all(queue=dep.queue):
-            if worker.pid and worker.get_current_job_id() in started:
-                os.kill(worker.pid, signal.SIGKILL)
-                return worker.pid
+            job_id = worker.get_current_job_id()
+            if worker.pid and job_id in started:
+                return job_id, worker.pid
         time.sleep(0.01)  # polling Redis: no event says "a job started"
     return None
 
@@ -143,14 +142,17 @@ def main() -> None:
             started = time.monotonic()
             for r, rounds in dep.feed_rounds(per_feed, args.step):
                 samples.append(sample(dep, time.monotonic() - started))
-                if r == int(rounds * 0.4):
-                    pid = kill_a_busy_worker(dep)
-                    events.append(f"round {r + 1}/{rounds}: worker {pid} SIGKILLed mid-job" if pid else
-                                  f"round {r + 1}/{rounds}: NO job running to kill a worker in")
-                if r == int(rounds * 0.6):
-                    queued = dep.queue.count
-                    away = restart_redis(dep)
-                    events.append(f"round {r + 1}/{rounds}: Redis restarted ({away:.1f}s away, {queued} jobs queued)")
+                if r in (int(rounds * 0.4), int(rounds * 0.6)):
+                    running = running_job(dep)
+                    if running is None:
+                        events.append(f"round {r + 1}/{rounds}: NO job running to interrupt")
+                    elif r == int(rounds * 0.4):
+                        os.kill(running[1], signal.SIGKILL)
+                        events.append(f"round {r + 1}/{rounds}: worker {running[1]} SIGKILLed running {running[0]}")
+                    else:
+                        queued, away = dep.queue.count, restart_redis(dep)
+                        events.append(f"round {r + 1}/{rounds}: Redis restarted ({away:.1f}s away) while "
+                                      f"{running[0]} ran and {queued} more jobs were queued")
             dep.drain()
             run_seconds = time.monotonic() - started
             samples.append(sample(dep, run_seconds))
