@@ -20,8 +20,6 @@ measures again.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -148,7 +146,7 @@ class Deployment:
             try:
                 self.run.wait(timeout=120)
             except subprocess.TimeoutExpired:
-                os.killpg(self.run.pid, signal.SIGKILL)
+                self.run.kill()
         self.feeds.server.shutdown()
         self.server.stop()
 
@@ -167,7 +165,6 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--window", type=int, default=10, help="seen window and RQ result TTL, seconds")
-    parser.add_argument("--json", action="store_true", help="print one JSON object last")
     args = parser.parse_args()
     configure("console", "warning")
 
@@ -195,9 +192,6 @@ def main() -> None:
     print("\n".join(report_lines("right after the run", after, used_after, base_used, offered, dep.queued)))
     print("\n".join(report_lines(f"after the window (expiring keys gone {waited:.0f}s after the run)",
                                  expired, used_expired, base_used, offered, dep.queued)))
-    if args.json:
-        print(json.dumps({"articles": offered, "after_run": after.total_bytes / offered,
-                          "after_expiry": expired.total_bytes / offered}))
 
 
 if __name__ == "__main__":
