@@ -26,8 +26,8 @@ def families(keys: Keys, rq_prefix: str) -> list[str]:
         keys.processed_fingerprint("*"), keys.processed_article("*"), keys.metric("*"), keys.metric_history("*"),
         keys.alert_ids, keys.alerts_stream, keys.metrics_index,
         # RQ's: job hashes and their results expire (worker/jobs.py), the rest is registries and queues
-        f"{rq_prefix}:job:*", f"{rq_prefix}:results:*", f"{rq_prefix}:*",
-        keys.key("*"),
+        *keys.rq_job_patterns(rq_prefix), keys.scan_patterns(rq_prefix)[1],
+        keys.scan_patterns(rq_prefix)[0],  # the rest of ours
     ]
 
 
@@ -92,6 +92,6 @@ def expiring_left(client: redis.Redis, keys: Keys, rq_prefix: str) -> int:
     """How many keys of the families that expire by design are still there (seen markers, RQ's finished jobs)."""
     count = 0
     for pattern in (keys.seen_article("*"), keys.seen_fingerprint("*"), keys.first_seen("*"),
-                    f"{rq_prefix}:job:*{keys.prefix}*", f"{rq_prefix}:results:*{keys.prefix}*"):
+                    *keys.rq_job_patterns(rq_prefix)):
         count += sum(1 for _ in client.scan_iter(match=pattern, count=5000))
     return count
