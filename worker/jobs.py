@@ -53,11 +53,11 @@ ARTICLE_FIELDS = ("id", "version", "feed", "source", "url", "title", "text", "pu
 JOB_TIMEOUT = 300  # seconds; a batch holds at most BATCH_CHARS of text, a 10 MB article alone takes about a second
 BATCH_ARTICLES = 25
 BATCH_CHARS = 2_000_000
-# A finished job's hash keeps its arguments, the articles' full text, for as long as its result: an hour is
-# enough to look at what a recent run did (`rq info`, the benches read finished jobs right after a run), and
-# does not keep a week of article text (25-50 KB a batch) in Redis. Nothing reads a finished job later: the
-# ledger and the counters hold what it did. A failed job is kept a month: people inspect its traceback and
-# articles (README, Operations), and failures are few.
+# A finished job's hash keeps its arguments, the articles' full text (zlib-compressed: about 7 KB a job in
+# bench/bench_soak.py), for as long as its result: an hour is enough to look at what a recent run did
+# (`rq info`, the benches read finished jobs right after a run), and does not keep a week of text in Redis.
+# Nothing reads a finished job later: the ledger and the counters hold what it did. A failed job is kept a
+# month: people inspect its traceback and articles (README, Operations), and failures are few.
 RESULT_TTL = 3600
 FAILURE_TTL = 30 * 24 * 3600
 RETRY = Retry(max=3, interval=[5, 30, 120])
