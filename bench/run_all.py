@@ -44,11 +44,19 @@ def row(name: str, value: float | None, target: str, ok: bool | None, unit: str 
     return f"| {name} | {shown} | {target} | {verdict} |"
 
 
+def bytes_per_article(label: str, text: str) -> float | None:
+    """The bytes per article on the line of bench_state/bench_soak output that starts with ``label``."""
+    found = re.search(rf"^{re.escape(label)}[^:]*: ([\d,]+) bytes per article", text, re.M)
+    return float(found.group(1).replace(",", "")) if found else None
+
+
 def main() -> None:
     extraction = run("bench_extraction.py")
     service_raw = run("bench_service.py", "--json")
     poll = run("bench_poll.py")
     web = run("bench_web.py")
+    state = run("bench_state.py")
+    soak = run("bench_soak.py")  # 100,000 feed items: a few minutes
     try:
         service = json.loads(service_raw.splitlines()[-1])
     except (ValueError, IndexError):
@@ -79,6 +87,14 @@ def main() -> None:
         found = re.search(rf"^GET {re.escape(route)}\s+(\d+) ms", web, re.M)
         rows.append(row(f"{label}, 50 metrics x 200 reports, median", float(found.group(1)) if found else None,
                         "", None, " ms"))
+    for name, text in (("state", state), ("soak, 100,000 items", soak)):
+        for label, when in (("right after the run", "after the run"), ("after the window", "after expiry")):
+            kept = bytes_per_article(label, text)
+            rows.append(row(f"Redis bytes kept per article ({name}), {when}", kept, "≤ 1,500",
+                            kept is not None and kept <= 1500, " B"))
+    soak_ok = "FAILED" not in soak and not re.search(r"LOST|DOUBLED|MISMATCH|NO job", soak)
+    rows.append(f"| soak: nothing lost, nothing doubled (worker SIGKILLed, Redis restarted) | "
+                f"{'yes' if soak_ok else 'NO'} | yes | {'meets' if soak_ok else 'MISSES'} |")
 
     quality = []
     for corpus in QUALITY_SETS:
@@ -99,6 +115,8 @@ def main() -> None:
         json.dumps(service, indent=1), "```", "",
         "## Poller (`bench/bench_poll.py`)", "", "```", poll, "```", "",
         "## Web dashboard (`bench/bench_web.py`)", "", "```", web, "```", "",
+        "## Redis state per article (`bench/bench_state.py`)", "", "```", state, "```", "",
+        "## Soak (`bench/bench_soak.py`)", "", "```", soak, "```", "",
     ])
     (BENCH / "results.md").write_text(report)
     print("\n".join(rows))

@@ -82,6 +82,7 @@ def test_an_extractor_crash_is_logged_retried_kept_failed_and_counted(crashing_e
     result = job.latest_result()
     assert result is not None and result.exc_string is not None
     assert "KeyError: 'injected crash'" in result.exc_string
+    assert jobs.FAILURE_TTL - 60 < redis_client.ttl(job.key) <= jobs.FAILURE_TTL  # kept a month for inspection
     assert "ExtractionError: article a1: extractor raised KeyError" in result.exc_string
     assert redis_client.xlen(keys.alerts_stream) == 0
 

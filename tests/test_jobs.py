@@ -65,6 +65,21 @@ def test_a_batch_applies_its_articles_in_order(redis_client, keys):
     assert troop_figure(redis_client, keys)["value"] == 3000  # two increases, applied oldest first
 
 
+def test_a_finished_job_and_its_result_expire_within_the_result_ttl(redis_client, keys):
+    # a finished job's hash holds its articles' full text: kept an hour, not a week (worker/jobs.py)
+    assert jobs.RESULT_TTL == 3600
+    queue = make_queue(redis_client, keys)
+    [(job, _)] = enqueue_articles(queue, keys, [article(1), article(2)])
+    [(short, _)] = enqueue_articles(queue, keys, [article(3)], result_ttl=30)
+    assert job is not None and short is not None
+    run_worker(redis_client, queue)
+    assert Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).get_status() == "finished"
+    assert jobs.RESULT_TTL - 60 < redis_client.ttl(job.key) <= jobs.RESULT_TTL
+    assert 0 < redis_client.ttl(short.key) <= 30
+    results = list(redis_client.scan_iter(match=f"*results*{job.id}"))
+    assert results and all(0 < redis_client.ttl(r) <= jobs.RESULT_TTL for r in results)
+
+
 def test_an_article_queued_again_in_another_batch_raises_no_alert_twice(redis_client, keys):
     # a poller that died after queueing a batch but before marking it seen queues it again next time, with newcomers
     queue = make_queue(redis_client, keys)

@@ -53,7 +53,12 @@ ARTICLE_FIELDS = ("id", "version", "feed", "source", "url", "title", "text", "pu
 JOB_TIMEOUT = 300  # seconds; a batch holds at most BATCH_CHARS of text, a 10 MB article alone takes about a second
 BATCH_ARTICLES = 25
 BATCH_CHARS = 2_000_000
-RESULT_TTL = 7 * 24 * 3600
+# A finished job's hash keeps its arguments, the articles' full text (zlib-compressed: about 7 KB a job in
+# bench/bench_soak.py), for as long as its result: an hour is enough to look at what a recent run did
+# (`rq info`, the benches read finished jobs right after a run), and does not keep a week of text in Redis.
+# Nothing reads a finished job later: the ledger and the counters hold what it did. A failed job is kept a
+# month: people inspect its traceback and articles (README, Operations), and failures are few.
+RESULT_TTL = 3600
 FAILURE_TTL = 30 * 24 * 3600
 RETRY = Retry(max=3, interval=[5, 30, 120])
 
@@ -88,15 +93,15 @@ def batch_job_id(keys: Keys, articles: list[dict[str, Any]]) -> str:
     return keys.batch_job_id(digest[:32])
 
 
-def enqueue_articles(queue: Queue, keys: Keys,
-                     articles: list[dict[str, Any]]) -> Iterator[tuple[Job | None, list[dict[str, Any]]]]:
+def enqueue_articles(queue: Queue, keys: Keys, articles: list[dict[str, Any]], *,
+                     result_ttl: int = RESULT_TTL) -> Iterator[tuple[Job | None, list[dict[str, Any]]]]:
     """Queue articles (oldest first) in batches; yields each batch with its job, ``None`` when that job already existed.
 
     A generator, so the caller can record each batch as queued before the next
-    one is sent.
+    one is sent. ``result_ttl``: seconds a finished job is kept (benchmarks use a short one).
     """
     for batch in batches(articles):
-        yield enqueue_batch(queue, keys, batch), batch
+        yield enqueue_batch(queue, keys, batch, result_ttl=result_ttl), batch
 
 
 def enqueue_article(queue: Queue, keys: Keys, article: dict[str, Any]) -> Job | None:
@@ -104,7 +109,8 @@ def enqueue_article(queue: Queue, keys: Keys, article: dict[str, Any]) -> Job | 
     return enqueue_batch(queue, keys, [article])
 
 
-def enqueue_batch(queue: Queue, keys: Keys, articles: list[dict[str, Any]]) -> Job | None:
+def enqueue_batch(queue: Queue, keys: Keys, articles: list[dict[str, Any]], *,
+                  result_ttl: int = RESULT_TTL) -> Job | None:
     """Queue one batch, with its commit ticket; ``None`` when a job with its id already exists.
 
     Ticket and enqueue happen under one lock so that, within a process, tickets
@@ -115,7 +121,7 @@ def enqueue_batch(queue: Queue, keys: Keys, articles: list[dict[str, Any]]) -> J
         order = CommitOrder(queue.connection, keys)
         new_ticket = order.take_ticket(job_id)
         try:
-            return _enqueue(queue, job_id, articles, keys.prefix)
+            return _enqueue(queue, job_id, articles, keys.prefix, result_ttl)
         except DuplicateJobError:
             if new_ticket:  # the job exists and is done: nobody must wait for it
                 order.done(job_id)
@@ -127,7 +133,7 @@ def enqueue_batch(queue: Queue, keys: Keys, articles: list[dict[str, Any]]) -> J
             raise
 
 
-def _enqueue(queue: Queue, job_id: str, articles: list[dict[str, Any]], prefix: str) -> Job:
+def _enqueue(queue: Queue, job_id: str, articles: list[dict[str, Any]], prefix: str, result_ttl: int) -> Job:
     first = articles[0].get("url") or articles[0]["id"]
     more = f" and {len(articles) - 1} more" if len(articles) > 1 else ""
     return queue.enqueue(
@@ -137,7 +143,7 @@ def _enqueue(queue: Queue, job_id: str, articles: list[dict[str, Any]], prefix: 
         job_id=job_id,
         unique=True,
         retry=RETRY,
-        result_ttl=RESULT_TTL,
+        result_ttl=result_ttl,
         failure_ttl=FAILURE_TTL,
         description=f"article {first}{more}",
     )

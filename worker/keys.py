@@ -35,6 +35,10 @@ class Keys:
         """
         return self.key("*"), f"{rq_prefix}:*{self.prefix}*"
 
+    def rq_job_patterns(self, rq_prefix: str) -> tuple[str, str]:
+        """SCAN patterns of RQ's job hashes and job results for our queue (``rq_prefix`` as in :meth:`scan_patterns`)."""
+        return f"{rq_prefix}:job:*{self.prefix}*", f"{rq_prefix}:results:*{self.prefix}*"
+
     # --- alerts (contract) -------------------------------------------------
     @property
     def alerts_stream(self) -> str:

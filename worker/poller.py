@@ -10,7 +10,10 @@ polling one feed at once.
 
 An article is recorded as seen only after its job is queued, so a crash
 between the two re-queues it (the job id makes that harmless) instead of
-losing it.
+losing it. What only recognises a feed item again (the version seen of an
+article id, the id that first carried a fingerprint, an undated item's first
+sighting) expires after ``seen_ttl`` seconds (``TRANSFERWATCH_SEEN_DAYS``,
+longer than any feed keeps an item), so this state stays bounded.
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ from worker.entries import Entry, page_text, parse_feed, with_text
 from worker.feeds import FeedConfig, FeedsWatcher
 from worker.fetch import PAGE_ACCEPT, Fetcher, FetchResult
 from worker.heartbeats import beat, instance_name
-from worker.jobs import enqueue_articles, make_queue
+from worker.jobs import RESULT_TTL, enqueue_articles, make_queue
 from worker.keys import Keys
+from worker.settings import DEFAULT_SEEN_TTL
 
 log = structlog.get_logger(__name__)
 
-SEEN_TTL = 180 * 24 * 3600
 FULL_TEXT_BELOW = 500  # characters: a body shorter than this is worth the article page
 FULL_TEXT_PER_POLL = 20
 
@@ -156,7 +159,8 @@ class Poller:
         max_redirects: int = 5,
         backoff_cap: float = 6 * 3600.0,
         permanent_delay: float = 24 * 3600.0,
-        seen_ttl: int = SEEN_TTL,
+        seen_ttl: int = DEFAULT_SEEN_TTL,
+        result_ttl: int = RESULT_TTL,
         max_entries: int = 500,
         tick_seconds: float = 2.0,
         relevance_gate: bool = True,
@@ -178,6 +182,7 @@ class Poller:
         self.backoff_cap = backoff_cap
         self.permanent_delay = permanent_delay
         self.seen_ttl = seen_ttl
+        self.result_ttl = result_ttl  # how long RQ keeps a finished job (see worker/jobs.py)
         self.max_entries = max_entries
         self.tick_seconds = tick_seconds
         self.relevance = relevance_gate_filter() if relevance_gate else None
@@ -380,7 +385,8 @@ class Poller:
                 continue
             ready.append((article, feed_version))
         versions = {article["id"]: version for article, version in ready}
-        for job, batch in enqueue_articles(self.queue, self.keys, [article for article, _ in ready]):
+        for job, batch in enqueue_articles(self.queue, self.keys, [article for article, _ in ready],
+                                           result_ttl=self.result_ttl):
             if job is not None:
                 outcome.job_ids.append(job.id)
                 outcome.articles_new += len(batch)

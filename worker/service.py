@@ -187,7 +187,7 @@ class Service:
         if connected is None:
             return 1
         connection, pool = connected
-        poller = Poller(connection, self.keys, self.feeds_path)
+        poller = Poller(connection, self.keys, self.feeds_path, seen_ttl=self.settings.seen_ttl)
         dispatcher = Dispatcher(connection, self.keys)
         failed = False
         threads = [
@@ -251,7 +251,7 @@ class Service:
         connection, pool = connected
         try:
             pool.start()  # the workers load their pipelines while the feeds are polled
-            with Poller(connection, self.keys, self.feeds_path) as poller:
+            with Poller(connection, self.keys, self.feeds_path, seen_ttl=self.settings.seen_ttl) as poller:
                 report = poller.tick(once=True)
             job_ids = list(report.job_ids)
             log.info("poll_done", feeds_polled=report.feeds_polled, feeds_failed=report.feeds_failed,

@@ -20,6 +20,8 @@ from worker.redact import redact_url
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 DEFAULT_SEEN_DAYS = 90  # longer than any feed keeps an item
+DAY = 24 * 3600
+DEFAULT_SEEN_TTL = DEFAULT_SEEN_DAYS * DAY  # seconds
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Settings:
     @property
     def seen_ttl(self) -> int:
         """``seen_days`` in seconds, as Redis ``EXPIRE`` takes it."""
-        return self.seen_days * 24 * 3600
+        return self.seen_days * DAY
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

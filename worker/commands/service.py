@@ -91,7 +91,7 @@ def poll(settings: Settings, feeds_path, once: bool) -> None:
     connection, embedded = connect(settings)
     try:
         wait_for_redis(connection, settings.redis_url, attempts=ONCE_REDIS_ATTEMPTS if once else 0)
-        poller = Poller(connection, Keys(settings.prefix), path)
+        poller = Poller(connection, Keys(settings.prefix), path, seen_ttl=settings.seen_ttl)
         if once:
             report = poller.tick(once=True)
             click.echo(f"polled {report.feeds_polled} feeds ({report.feeds_failed} failed), "
