@@ -1,32 +1,45 @@
--- Apply one article's validated events to the figure ledger and publish its alerts, atomically.
+-- Settle one metric: decide on its pending entries, oldest first, record history, publish alerts, atomically.
 --
--- Redis runs a script to the end before any other command, so two workers
--- applying two articles about one metric are serialised here: the second sees
--- the figure the first made current and cannot raise `increase` from the same
--- previous figure. The script reads and decides first and writes only at the
--- end, so an error while deciding leaves nothing half written.
+-- record.lua leaves each article's events pending, scored by publication time;
+-- their members start with a sort key (article id, version, index in the
+-- article), so Redis hands entries of the same time in the same order every
+-- time. This script takes the entries published before the *horizon* (the
+-- oldest article still in flight: queued, not yet recorded; entries at that
+-- very time wait) and applies the rules to them in that order; while a poller
+-- holds settling (it is gathering articles) it takes none. So the ledger is a
+-- function of the articles and their publication times, not of the order
+-- workers met them. An entry older than what this metric already settled (the
+-- article came late) takes its place in the history but never becomes current
+-- and raises no alert: `older`, or `corroboration` when it agrees.
 --
--- KEYS[1] alerts stream          KEYS[2] processed versions of this article id (set)
--- KEYS[3] fingerprint marker     KEYS[4] metrics index (set)
--- KEYS[5] raised alert ids (set) KEYS[6 + 2(i-1)], KEYS[7 + 2(i-1)]: metric i's hash and history list
--- ARGV[1] JSON payload built by alerts/ledger.py (see Ledger._payload)
+-- KEYS[1] the metric's pending entries (sorted set)   KEYS[2] the metric's hash
+-- KEYS[3] the metric's history (list)                 KEYS[4] articles in flight (sorted set)
+-- KEYS[5] settling holds (sorted set, expiry ms)      KEYS[6] metrics with pending entries (set)
+-- KEYS[7] metrics index (set)                         KEYS[8] raised alert ids (set)
+-- KEYS[9] alerts stream
+-- ARGV[1] JSON: {mid, maxlen, alerts_channel, created_at}
 --
--- Returns {"applied" | "duplicate", alert_json...}.
+-- Returns {"held"} or {"settled", alert_json...}.
 
-local BASE = 5
 local p = cjson.decode(ARGV[1])
-local art = p.article
-local version = art.version or ""
+local PENDING, MKEY, HKEY, INFLIGHT, HOLDS, DIRTY, INDEX, IDS, STREAM =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 
-if redis.call('SISMEMBER', KEYS[2], version) == 1 then
-  return {'duplicate'}
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', HOLDS, '-inf', now_ms)
+if redis.call('ZCARD', HOLDS) > 0 then
+  return {'held'}
 end
-if p.has_fingerprint and redis.call('EXISTS', KEYS[3]) == 1 then
-  return {'duplicate'}
+local limit = '+inf'
+local first = redis.call('ZRANGE', INFLIGHT, 0, 0, 'WITHSCORES')
+if first[2] then
+  limit = '(' .. first[2]
 end
-
-local function present(v)
-  return v ~= nil and v ~= cjson.null
+local members = redis.call('ZRANGEBYSCORE', PENDING, '-inf', limit)
+if #members == 0 then
+  if redis.call('ZCARD', PENDING) == 0 then redis.call('SREM', DIRTY, p.mid) end
+  return {'settled'}
 end
 
 local function replace(s, hole, with)
@@ -45,27 +58,18 @@ local function percent(rel)
   return sign .. string.format('%d', math.floor(math.abs(rel) * 100 + 0.5)) .. '%'
 end
 
--- per-metric state, loaded on first use, written back at the end ---------------
-local states = {}
-local order = {}
-
-local function state(i)
-  local s = states[i]
-  if s then return s end
-  local mkey, hkey = KEYS[BASE + 2 * i - 1], KEYS[BASE + 2 * i]
-  local cur = redis.call('HGET', mkey, 'current')
-  local sources = redis.call('HGET', mkey, 'sources')
-  s = {
-    i = i, mkey = mkey, hkey = hkey,
-    cur = cur and cjson.decode(cur) or nil,
-    sources = sources and cjson.decode(sources) or {},
-    cur_dirty = false, sources_dirty = false,
-    seen = {}, new_seen = {}, inc = {}, inc_dirty = {}, history = {},
-  }
-  states[i] = s
-  table.insert(order, i)
-  return s
-end
+-- the metric's state, written back at the end ------------------------------------
+local cur_raw = redis.call('HGET', MKEY, 'current')
+local sources_raw = redis.call('HGET', MKEY, 'sources')
+local mark_raw = redis.call('HGET', MKEY, 'settled')
+local s = {
+  mkey = MKEY,
+  cur = cur_raw and cjson.decode(cur_raw) or nil,
+  sources = sources_raw and cjson.decode(sources_raw) or {},
+  mark = mark_raw and cjson.decode(mark_raw) or nil,   -- {ts, key} of the last entry settled in order
+  cur_dirty = false, sources_dirty = false,
+  seen = {}, new_seen = {}, inc = {}, inc_dirty = {}, history = {},
+}
 
 local function seen(s, key)
   if s.seen[key] then return true end
@@ -102,11 +106,11 @@ local raised = {}
 
 local function raise(kind, ev, prev)
   local id = ev.ids[kind]
-  if raised[id] or redis.call('SISMEMBER', KEYS[5], id) == 1 then return end
+  if raised[id] or redis.call('SISMEMBER', IDS, id) == 1 then return end
   raised[id] = true
   local line
   local alert = {
-    id = id, kind = kind, metric = p.metrics[ev.m].metric, current = ev.current,
+    id = id, kind = kind, metric = ev.metric, current = ev.current,
     previous = cjson.null, change = cjson.null, created_at = p.created_at,
   }
   if prev then
@@ -133,8 +137,16 @@ local function raise(kind, ev, prev)
 end
 
 -- decide ----------------------------------------------------------------------------
-for _, ev in ipairs(p.events) do
-  local s = state(ev.m)
+local metric = nil
+for _, member in ipairs(members) do
+  local split = string.find(member, '\31{', 1, true)
+  local key = string.sub(member, 1, split - 1)
+  local ev = cjson.decode(string.sub(member, split + 1))
+  metric = ev.metric
+  local late = s.mark ~= nil and (ev.ts < s.mark.ts or (ev.ts == s.mark.ts and key < s.mark.key))
+  if not late then
+    s.mark = {ts = ev.ts, key = key}
+  end
   local duplicate = seen(s, ev.dedupe)
   local effect = nil
   local rule = ev.rule
@@ -154,6 +166,8 @@ for _, ev in ipairs(p.events) do
     if not duplicate then
       if near then
         effect = 'repeated_increment'
+      elseif late then
+        effect = 'older'                             -- came late: no stale alert
       else
         effect = 'increment'
         raise('increment', ev, s.cur)
@@ -172,8 +186,8 @@ for _, ev in ipairs(p.events) do
       if math.abs(rel) <= rule.threshold then
         effect = 'corroboration'                     -- rule 4
         add_source(s, ev.source_ref)
-      elseif ev.ts < cur.ts then
-        effect = 'older'                             -- rule 6
+      elseif late or ev.ts < cur.ts then
+        effect = 'older'                             -- rule 6, and any article that came late
       elseif rel > 0 then
         effect = 'increase'                          -- rule 3
         raise('increase', ev, cur)
@@ -190,7 +204,7 @@ for _, ev in ipairs(p.events) do
 
   if effect then
     s.seen[ev.dedupe] = true
-    table.insert(s.new_seen, ev.dedupe)
+    table.insert(s.new_seen, {ev.dedupe, ev.entry.article})
     local entry = ev.entry
     entry.effect = effect
     table.insert(s.history, cjson.encode(entry))
@@ -198,38 +212,34 @@ for _, ev in ipairs(p.events) do
 end
 
 -- write -----------------------------------------------------------------------------
-for _, i in ipairs(order) do
-  local s = states[i]
-  local m = p.metrics[i]
-  redis.call('SADD', KEYS[4], m.id)
-  redis.call('HSETNX', s.mkey, 'metric', cjson.encode(m.metric))
-  if s.cur_dirty then
-    redis.call('HSET', s.mkey, 'current', cjson.encode(s.cur))
-  end
-  if s.sources_dirty then
-    redis.call('HSET', s.mkey, 'sources', cjson.encode(s.sources))
-  end
-  for _, key in ipairs(s.new_seen) do
-    redis.call('HSET', s.mkey, 'seen:' .. key, art.id)
-  end
-  for vkey, _ in pairs(s.inc_dirty) do
-    table.sort(s.inc[vkey])
-    redis.call('HSET', s.mkey, 'inc:' .. vkey, cjson.encode(s.inc[vkey]))
-  end
-  for _, entry in ipairs(s.history) do
-    redis.call('RPUSH', s.hkey, entry)
-  end
+redis.call('ZREMRANGEBYSCORE', PENDING, '-inf', limit)
+if redis.call('ZCARD', PENDING) == 0 then
+  redis.call('SREM', DIRTY, p.mid)
+end
+redis.call('SADD', INDEX, p.mid)
+redis.call('HSETNX', MKEY, 'metric', cjson.encode(metric))
+redis.call('HSET', MKEY, 'settled', cjson.encode(s.mark))
+if s.cur_dirty then
+  redis.call('HSET', MKEY, 'current', cjson.encode(s.cur))
+end
+if s.sources_dirty then
+  redis.call('HSET', MKEY, 'sources', cjson.encode(s.sources))
+end
+for _, pair in ipairs(s.new_seen) do
+  redis.call('HSET', MKEY, 'seen:' .. pair[1], pair[2])
+end
+for vkey, _ in pairs(s.inc_dirty) do
+  table.sort(s.inc[vkey])
+  redis.call('HSET', MKEY, 'inc:' .. vkey, cjson.encode(s.inc[vkey]))
+end
+for _, entry in ipairs(s.history) do
+  redis.call('RPUSH', HKEY, entry)
 end
 
-redis.call('SADD', KEYS[2], version)
-if p.has_fingerprint then
-  redis.call('SET', KEYS[3], art.id)
-end
-
-local reply = {'applied'}
+local reply = {'settled'}
 for _, a in ipairs(alerts) do
-  redis.call('SADD', KEYS[5], a.id)
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', p.maxlen, '*', 'data', a.json)
+  redis.call('SADD', IDS, a.id)
+  redis.call('XADD', STREAM, 'MAXLEN', '~', p.maxlen, '*', 'data', a.json)
   redis.call('PUBLISH', p.alerts_channel, a.json)
   redis.call('PUBLISH', a.channel, a.json)
   table.insert(reply, a.json)
