@@ -79,8 +79,9 @@ class Horizon:
 
     def in_flight(self) -> list[tuple[str, float]]:
         """Articles in flight, oldest first, with their publication times."""
-        return [(m.decode() if isinstance(m, bytes) else m, score)
-                for m, score in self.connection.zrange(self.keys.ledger_inflight, 0, -1, withscores=True)]
+        pairs: list[tuple[bytes | str, float]] = self.connection.zrange(  # type: ignore[assignment]
+            self.keys.ledger_inflight, 0, -1, withscores=True)
+        return [(m.decode() if isinstance(m, bytes) else m, float(score)) for m, score in pairs]
 
     def hold(self, name: str, seconds: float) -> None:
         """Hold settling for at most ``seconds`` (until :meth:`release`)."""
