@@ -12,7 +12,7 @@ publication times, never of the order workers met them:
    ordered by (publication time, article id, version, place in the article).
    Nothing is decided.
 2. :meth:`Ledger.settle` (anyone, any time: it is idempotent) runs
-   ``settle.lua`` per metric with pending entries: the entries published
+   ``settle.lua`` over the metrics with pending entries: the entries published
    before the horizon (``alerts/horizon.py``: no article in flight or poller
    gathering can still bring an older one) are decided in that order against
    the current figure, recorded in the history and their alerts published.
@@ -218,37 +218,28 @@ class Ledger:
         return outcomes
 
     def settle(self) -> list[dict[str, Any]]:
-        """Decide on every pending entry below the horizon, metric by metric; returns the alerts raised.
+        """Decide on every pending entry below the horizon, all metrics at once; returns the alerts raised.
 
-        Idempotent and atomic per metric, so any process may call it at any
-        time. A script error raises (after the other metrics are settled).
+        Idempotent and atomic (one script run), so any process may call it at
+        any time; the alerts reach the Stream in order of publication.
         """
-        dirty = sorted(_text(m.decode() if isinstance(m, bytes) else m)
-                       for m in self.connection.smembers(self.keys.ledger_dirty))
+        dirty = sorted(m.decode() if isinstance(m, bytes) else m for m in self.connection.smembers(self.keys.ledger_dirty))
         if not dirty:
             return []
-        payload = {"maxlen": self.stream_maxlen, "alerts_channel": self.keys.alerts_channel, "created_at": _now_iso()}
-        pipe = self.connection.pipeline(transaction=False)
+        keys_ = [self.keys.ledger_inflight, self.keys.ledger_holds, self.keys.ledger_dirty, self.keys.metrics_index,
+                 self.keys.alert_ids, self.keys.alerts_stream]
         for mid in dirty:
-            keys_ = [self.keys.ledger_pending(mid), self.keys.metric(mid), self.keys.metric_history(mid),
-                     self.keys.ledger_inflight, self.keys.ledger_holds, self.keys.ledger_dirty,
-                     self.keys.metrics_index, self.keys.alert_ids, self.keys.alerts_stream]
-            self._settle(keys=keys_, args=[json.dumps(dict(payload, mid=mid))], client=pipe)
-        alerts: list[dict[str, Any]] = []
-        errors = []
-        for mid, reply in zip(dirty, pipe.execute(raise_on_error=False), strict=True):
-            if isinstance(reply, redis.ResponseError):
-                _log().error("ledger_settle_failed", metric=mid, error=str(reply))
-                errors.append(reply)
-                continue
-            status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
-            alerts += [json.loads(a) for a in raw_alerts]
-            if status == "held":
-                _log().debug("ledger_settle_held", metric=mid)
-                break  # a poller is gathering: every metric is held alike
-        if errors:
-            raise errors[0]
-        return alerts
+            keys_ += [self.keys.ledger_pending(mid), self.keys.metric(mid), self.keys.metric_history(mid)]
+        payload = {"mids": dirty, "maxlen": self.stream_maxlen, "alerts_channel": self.keys.alerts_channel,
+                   "created_at": _now_iso()}
+        try:
+            reply = self._settle(keys=keys_, args=[json.dumps(payload)])
+        except redis.ResponseError as exc:
+            _log().error("ledger_settle_failed", metrics=len(dirty), error=str(exc))
+            raise
+        status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
+        _log().debug("ledger_settled", status=status, metrics=len(dirty), alerts=len(raw_alerts))
+        return [json.loads(a) for a in raw_alerts]
 
     def pending(self) -> int:
         """How many recorded entries wait to be settled."""

@@ -1,29 +1,29 @@
--- Settle one metric: decide on its pending entries, oldest first, record history, publish alerts, atomically.
+-- Settle the metrics with pending entries: decide on them, oldest first, record history, publish alerts, atomically.
 --
 -- record.lua leaves each article's events pending, scored by publication time;
--- their members start with a sort key (article id, version, index in the
--- article), so Redis hands entries of the same time in the same order every
--- time. This script takes the entries published before the *horizon* (the
--- oldest article still in flight: queued, not yet recorded; entries at that
--- very time wait) and applies the rules to them in that order; while a poller
--- holds settling (it is gathering articles) it takes none. So the ledger is a
--- function of the articles and their publication times, not of the order
--- workers met them. An entry older than what this metric already settled (the
--- article came late) takes its place in the history but never becomes current
--- and raises no alert: `older`, or `corroboration` when it agrees.
+-- their members start with a sort key (article id, version, place in the
+-- article), so entries of the same time come in the same order every time.
+-- This script takes the entries published before the *horizon* (the oldest
+-- article still in flight: queued, not yet recorded; entries at that very time
+-- wait), merges the metrics' entries in (time, sort key) order and applies the
+-- rules in that order, so alerts reach the Stream in order of publication;
+-- while a poller holds settling (it is gathering articles) it takes none. So
+-- the ledger is a function of the articles and their publication times, not of
+-- the order workers met them. An entry older than what its metric already
+-- settled (the article came late) takes its place in the history but never
+-- becomes current and raises no alert: `older`, or `corroboration` when it agrees.
 --
--- KEYS[1] the metric's pending entries (sorted set)   KEYS[2] the metric's hash
--- KEYS[3] the metric's history (list)                 KEYS[4] articles in flight (sorted set)
--- KEYS[5] settling holds (sorted set, expiry ms)      KEYS[6] metrics with pending entries (set)
--- KEYS[7] metrics index (set)                         KEYS[8] raised alert ids (set)
--- KEYS[9] alerts stream
--- ARGV[1] JSON: {mid, maxlen, alerts_channel, created_at}
+-- KEYS[1] articles in flight (sorted set)   KEYS[2] settling holds (sorted set, expiry ms)
+-- KEYS[3] metrics with pending entries (set) KEYS[4] metrics index (set)
+-- KEYS[5] raised alert ids (set)             KEYS[6] alerts stream
+-- KEYS[7 + 3(i-1)], +1, +2: metric i's pending entries (sorted set), hash, history (list)
+-- ARGV[1] JSON: {mids: [id...], maxlen, alerts_channel, created_at}
 --
 -- Returns {"held"} or {"settled", alert_json...}.
 
 local p = cjson.decode(ARGV[1])
-local PENDING, MKEY, HKEY, INFLIGHT, HOLDS, DIRTY, INDEX, IDS, STREAM =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local INFLIGHT, HOLDS, DIRTY, INDEX, IDS, STREAM = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local BASE = 6
 
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -36,11 +36,20 @@ local first = redis.call('ZRANGE', INFLIGHT, 0, 0, 'WITHSCORES')
 if first[2] then
   limit = '(' .. first[2]
 end
-local members = redis.call('ZRANGEBYSCORE', PENDING, '-inf', limit)
-if #members == 0 then
-  if redis.call('ZCARD', PENDING) == 0 then redis.call('SREM', DIRTY, p.mid) end
-  return {'settled'}
+
+-- every metric's entries below the horizon, merged in (time, sort key) order
+local work = {}
+for i, _ in ipairs(p.mids) do
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[BASE + 3 * i - 2], '-inf', limit)) do
+    local split = string.find(member, '\31{', 1, true)
+    local ev = cjson.decode(string.sub(member, split + 1))
+    table.insert(work, {i = i, key = string.sub(member, 1, split - 1), ev = ev})
+  end
 end
+table.sort(work, function(x, y)
+  if x.ev.ts ~= y.ev.ts then return x.ev.ts < y.ev.ts end
+  return x.key < y.key
+end)
 
 local function replace(s, hole, with)
   local i, j = string.find(s, hole, 1, true)
@@ -58,18 +67,27 @@ local function percent(rel)
   return sign .. string.format('%d', math.floor(math.abs(rel) * 100 + 0.5)) .. '%'
 end
 
--- the metric's state, written back at the end ------------------------------------
-local cur_raw = redis.call('HGET', MKEY, 'current')
-local sources_raw = redis.call('HGET', MKEY, 'sources')
-local mark_raw = redis.call('HGET', MKEY, 'settled')
-local s = {
-  mkey = MKEY,
-  cur = cur_raw and cjson.decode(cur_raw) or nil,
-  sources = sources_raw and cjson.decode(sources_raw) or {},
-  mark = mark_raw and cjson.decode(mark_raw) or nil,   -- {ts, key} of the last entry settled in order
-  cur_dirty = false, sources_dirty = false,
-  seen = {}, new_seen = {}, inc = {}, inc_dirty = {}, history = {},
-}
+-- per-metric state, loaded on first use, written back at the end ---------------
+local states = {}
+
+local function state(i)
+  local s = states[i]
+  if s then return s end
+  local mkey = KEYS[BASE + 3 * i - 1]
+  local cur_raw = redis.call('HGET', mkey, 'current')
+  local sources_raw = redis.call('HGET', mkey, 'sources')
+  local mark_raw = redis.call('HGET', mkey, 'settled')
+  s = {
+    mkey = mkey,
+    cur = cur_raw and cjson.decode(cur_raw) or nil,
+    sources = sources_raw and cjson.decode(sources_raw) or {},
+    mark = mark_raw and cjson.decode(mark_raw) or nil,   -- {ts, key} of the last entry settled in order
+    cur_dirty = false, sources_dirty = false,
+    seen = {}, new_seen = {}, inc = {}, inc_dirty = {}, history = {},
+  }
+  states[i] = s
+  return s
+end
 
 local function seen(s, key)
   if s.seen[key] then return true end
@@ -137,12 +155,9 @@ local function raise(kind, ev, prev)
 end
 
 -- decide ----------------------------------------------------------------------------
-local metric = nil
-for _, member in ipairs(members) do
-  local split = string.find(member, '\31{', 1, true)
-  local key = string.sub(member, 1, split - 1)
-  local ev = cjson.decode(string.sub(member, split + 1))
-  metric = ev.metric
+for _, item in ipairs(work) do
+  local s, key, ev = state(item.i), item.key, item.ev
+  s.metric = ev.metric
   local late = s.mark ~= nil and (ev.ts < s.mark.ts or (ev.ts == s.mark.ts and key < s.mark.key))
   if not late then
     s.mark = {ts = ev.ts, key = key}
@@ -212,28 +227,34 @@ for _, member in ipairs(members) do
 end
 
 -- write -----------------------------------------------------------------------------
-redis.call('ZREMRANGEBYSCORE', PENDING, '-inf', limit)
-if redis.call('ZCARD', PENDING) == 0 then
-  redis.call('SREM', DIRTY, p.mid)
-end
-redis.call('SADD', INDEX, p.mid)
-redis.call('HSETNX', MKEY, 'metric', cjson.encode(metric))
-redis.call('HSET', MKEY, 'settled', cjson.encode(s.mark))
-if s.cur_dirty then
-  redis.call('HSET', MKEY, 'current', cjson.encode(s.cur))
-end
-if s.sources_dirty then
-  redis.call('HSET', MKEY, 'sources', cjson.encode(s.sources))
-end
-for _, pair in ipairs(s.new_seen) do
-  redis.call('HSET', MKEY, 'seen:' .. pair[1], pair[2])
-end
-for vkey, _ in pairs(s.inc_dirty) do
-  table.sort(s.inc[vkey])
-  redis.call('HSET', MKEY, 'inc:' .. vkey, cjson.encode(s.inc[vkey]))
-end
-for _, entry in ipairs(s.history) do
-  redis.call('RPUSH', HKEY, entry)
+for i, mid in ipairs(p.mids) do
+  local pending, mkey, hkey = KEYS[BASE + 3 * i - 2], KEYS[BASE + 3 * i - 1], KEYS[BASE + 3 * i]
+  local s = states[i]
+  if s then
+    redis.call('ZREMRANGEBYSCORE', pending, '-inf', limit)
+    redis.call('SADD', INDEX, mid)
+    redis.call('HSETNX', mkey, 'metric', cjson.encode(s.metric))
+    redis.call('HSET', mkey, 'settled', cjson.encode(s.mark))
+    if s.cur_dirty then
+      redis.call('HSET', mkey, 'current', cjson.encode(s.cur))
+    end
+    if s.sources_dirty then
+      redis.call('HSET', mkey, 'sources', cjson.encode(s.sources))
+    end
+    for _, pair in ipairs(s.new_seen) do
+      redis.call('HSET', mkey, 'seen:' .. pair[1], pair[2])
+    end
+    for vkey, _ in pairs(s.inc_dirty) do
+      table.sort(s.inc[vkey])
+      redis.call('HSET', mkey, 'inc:' .. vkey, cjson.encode(s.inc[vkey]))
+    end
+    for _, entry in ipairs(s.history) do
+      redis.call('RPUSH', hkey, entry)
+    end
+  end
+  if redis.call('ZCARD', pending) == 0 then
+    redis.call('SREM', DIRTY, mid)
+  end
 end
 
 local reply = {'settled'}
