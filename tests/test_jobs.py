@@ -151,3 +151,12 @@ def test_a_headline_is_read_only_when_its_body_gives_no_event(redis_client, keys
     assert figures["PRK:RUS:drones:drones"]["current"]["evidence"] == "North Korea sends 5,000 drones to Russia"
     # the body's figure only, not the headline's as well
     assert [h["value"] for h in figures["PRK:RUS:troops:soldiers"]["history"]] == [12000]
+
+
+def test_the_worker_keeps_processed_markers_for_the_seen_window(redis_client, keys, monkeypatch):
+    monkeypatch.setenv("TRANSFERWATCH_SEEN_DAYS", "2")  # read by the worker (Settings.from_env)
+    queue = make_queue(redis_client, keys)
+    list(enqueue_articles(queue, keys, [article(1, 1000)]))
+    run_worker(redis_client, queue)
+    assert troop_figure(redis_client, keys)["value"] == 1000
+    assert 2 * 86400 - 60 < redis_client.ttl(keys.processed_article("a1")) <= 2 * 86400
