@@ -1,31 +1,47 @@
 """The figure ledger: per metric, the current figure, its history and the sources behind it.
 
-A *metric* is (supplier, recipient, category, unit). :meth:`Ledger.apply`
-validates an article's events in Python (a bad event is logged and dropped,
-before anything touches Redis), prepares everything that does not depend on
-the ledger's state (history entries, alert ids, message templates), and hands
-the rest to one Lua script (``apply.lua``) that compares with the current
-figure, records history, and publishes the alerts, all atomically.
+A *metric* is (supplier, recipient, category, unit). The ledger writes in two
+atomic steps, so its state is a function of the articles and their
+publication times, never of the order workers met them:
+
+1. :meth:`Ledger.record` (the worker, per article) validates the events in
+   Python (a bad event is logged and dropped before anything touches Redis),
+   prepares all that does not depend on the ledger's state (history entries,
+   alert ids, message templates) and hands it to ``record.lua``: exactly once
+   per article version, each event becomes a *pending* entry of its metric,
+   ordered by (publication time, article id, version, place in the article).
+   Nothing is decided.
+2. :meth:`Ledger.settle` (anyone, any time: it is idempotent) runs
+   ``settle.lua`` over the metrics with pending entries: the entries published
+   before the horizon (``alerts/horizon.py``: no article in flight or poller
+   gathering can still bring an older one) are decided in that order against
+   the current figure, recorded in the history and their alerts published.
+
+An entry older than what its metric already settled (its article came late)
+goes into the history as ``older`` (or ``corroboration``) and raises nothing.
 
 Redis layout (names from :class:`worker.keys.Keys`):
 
 * ``metrics_index``: set of metric ids (``PRK:RUS:troops:soldiers``);
 * ``metric(id)``: hash with ``metric`` (JSON), ``current`` (JSON figure),
-  ``sources`` (JSON list corroborating the current figure), ``seen:<key>``
-  (an event already recorded: exactly once) and ``inc:<value>`` (when an
-  increment of that value was mentioned: rule 7);
-* ``metric_history(id)``: list of JSON history entries, in the order applied;
-* ``processed_article(id)``: set of the article versions applied;
-  ``processed_fingerprint(fp)``: the same content already applied;
+  ``sources`` (JSON list corroborating the current figure), ``settled`` (the
+  sort key of the last entry settled in order), ``seen:<key>`` (an event
+  already recorded: exactly once) and ``inc:<value>`` (when an increment of
+  that value was mentioned: rule 7);
+* ``metric_history(id)``: list of JSON history entries, in the order settled;
+* ``ledger_pending(id)``: sorted set of entries recorded, not yet settled;
+  ``ledger_dirty``: the metrics that have some;
+* ``processed_article(id)``: set of the article versions recorded (expires
+  after the seen window, ``Settings.seen_ttl``);
 * ``alert_ids``: every alert id ever raised.
 
 Every history entry carries an ``effect`` saying what it did: ``first_report``,
 ``increase``, ``decrease`` (it became current and raised that alert),
 ``corroboration`` (within the threshold of the current figure; its source is
 added to the current figure's sources), ``lower`` (a newer, lower figure, no
-alert by default), ``older`` (published before the current figure: rule 6),
-``increment`` / ``repeated_increment`` (rule 7), ``denied`` / ``planned`` /
-``recorded`` (rule 1: history only).
+alert by default), ``older`` (published before the current figure: rule 6, or
+its article came late), ``increment`` / ``repeated_increment`` (rule 7),
+``denied`` / ``planned`` / ``recorded`` (rule 1: history only).
 """
 
 from __future__ import annotations
@@ -42,11 +58,13 @@ from typing import Any
 import redis
 import structlog
 
-from alerts import messages
+from alerts import horizon, messages
 from alerts.rules import RejectedEvent, Rules, effect_class, metric_id, parse_published, validate_event
 from worker.keys import Keys
+from worker.settings import DEFAULT_SEEN_DAYS
 
 DEFAULT_STREAM_MAXLEN = 100_000
+_SEP = "\x1f"  # between a pending entry's sort key parts and its JSON (JSON escapes it, so never inside)
 _EVIDENCE_NOISE = re.compile(r"[^0-9a-z]+")
 _RECORD_EFFECTS = {"denied": "denied", "planned": "planned"}
 _KINDS = ("first_report", "increase", "decrease", "increment")
@@ -61,8 +79,8 @@ def _log() -> structlog.typing.FilteringBoundLogger:
 
 
 @cache
-def _script_source() -> str:
-    return resources.files("alerts").joinpath("apply.lua").read_text(encoding="utf-8")
+def _script_source(name: str) -> str:
+    return resources.files("alerts").joinpath(name).read_text(encoding="utf-8")
 
 
 def _sha(*parts: str, length: int = 32) -> str:
@@ -120,7 +138,7 @@ def _now_iso() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """One article made ready for the ledger script: its declared keys and JSON argument (``created_at`` comes at commit)."""
+    """One article made ready for ``record.lua``: its declared keys and JSON argument."""
 
     article_id: str
     keys: list[str]
@@ -128,80 +146,108 @@ class Prepared:
 
 
 class Ledger:
-    """Figures per metric in Redis; ``apply`` is the only writer, ``figures`` the reader."""
+    """Figures per metric in Redis; ``record`` and ``settle`` write, ``figures`` reads."""
 
     def __init__(self, connection: redis.Redis, keys: Keys, rules: Rules | None = None, *,
-                 stream_maxlen: int = DEFAULT_STREAM_MAXLEN):
+                 stream_maxlen: int = DEFAULT_STREAM_MAXLEN, seen_ttl: int = DEFAULT_SEEN_DAYS * 24 * 3600):
         self.connection = connection
         self.keys = keys
         self.rules = rules if rules is not None else Rules.default_rules()
         self.stream_maxlen = stream_maxlen
-        self._script = connection.register_script(_script_source())
+        self.seen_ttl = seen_ttl
+        self._record = connection.register_script(_script_source("record.lua"))
+        self._settle = connection.register_script(_script_source("settle.lua"))
 
     # --- writing ------------------------------------------------------------------
 
     def apply(self, article: dict[str, Any], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Record one article's events and return the alerts raised (already on the Stream and channels).
+        """Record one article's events, then settle; returns the alerts raised (already on the Stream and channels).
 
-        The same article applied again (same id and version, or same
-        fingerprint) returns ``[]`` and changes nothing.
+        For tests and callers without workers. The same article applied again
+        (same id and version) changes nothing; with articles in flight, what
+        they could precede stays pending (and this returns no alert for it).
         """
-        prepared = self.prepare(article, events)
-        return self.commit(prepared) if prepared is not None else []
+        self.record(article, events)
+        return self.settle()
 
-    def prepare(self, article: dict[str, Any], events: list[dict[str, Any]]) -> Prepared | None:
-        """All of :meth:`apply` that does not read the ledger (validation, entries, ids, templates); ``None``: nothing to record.
-
-        Workers run this in parallel, before their turn to commit
-        (``worker/commit_order.py``), so only :meth:`commit` is serial.
-        """
-        article_id = _text(article.get("id"))
-        try:
-            published = parse_published(article.get("published"))
-        except RejectedEvent as exc:
-            if events:
-                _log().warning("article_rejected", article_id=article_id, url=article.get("url"), reason=str(exc),
-                               events=len(events))
-            return None
-        prepared = self._prepare(article, published, events)
-        if not prepared:
-            return None
-        keys_, payload = self._payload(article, prepared)
-        return Prepared(article_id, keys_, payload)
-
-    def commit(self, prepared: Prepared) -> list[dict[str, Any]]:
-        """Run the script on a prepared article: compare, record, publish, atomically; returns the alerts raised."""
-        [outcome] = self.commit_many([prepared])
+    def record(self, article: dict[str, Any], events: list[dict[str, Any]]) -> int:
+        """Record one article's events as pending; returns how many (0: none, or this version was recorded already)."""
+        [outcome] = self.record_many([self.prepare(article, events)])
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    def commit_many(self, prepared: list[Prepared]) -> list[list[dict[str, Any]] | redis.ResponseError]:
-        """:meth:`commit` for several articles, in order, in one round trip; a script error is returned in its place.
+    def prepare(self, article: dict[str, Any], events: list[dict[str, Any]]) -> Prepared:
+        """All of :meth:`record` that does not touch Redis (validation, entries, ids, templates).
 
-        Each article stays atomic on its own (one script run each); a lost
-        connection raises, and the caller retries the lot (an article already
-        applied adds nothing).
+        An article without an accepted publication time, or without a valid
+        event, still gets recorded (with no entries): that takes it out of
+        flight.
+        """
+        article_id = _text(article.get("id"))
+        try:
+            published: datetime | None = parse_published(article.get("published"))
+        except RejectedEvent as exc:
+            published = None
+            if events:
+                _log().warning("article_rejected", article_id=article_id, url=article.get("url"), reason=str(exc),
+                               events=len(events))
+        prepared = self._prepare(article, published, events) if published is not None else []
+        keys_, payload = self._payload(article, prepared)
+        return Prepared(article_id, keys_, payload)
+
+    def record_many(self, prepared: list[Prepared]) -> list[int | redis.ResponseError]:
+        """:meth:`record` for several articles in one round trip; a script error is returned in its place.
+
+        Each article stays atomic on its own; a lost connection raises, and
+        the caller retries the lot (an article already recorded adds nothing).
         """
         if not prepared:
             return []
-        created_at = _now_iso()
         pipe = self.connection.pipeline(transaction=False)
         for item in prepared:
-            payload = dict(item.payload, created_at=created_at)
-            self._script(keys=item.keys, args=[json.dumps(payload, ensure_ascii=False, allow_nan=False)], client=pipe)
-        outcomes: list[list[dict[str, Any]] | redis.ResponseError] = []
+            self._record(keys=item.keys, args=[json.dumps(item.payload, ensure_ascii=False, allow_nan=False)],
+                         client=pipe)
+        outcomes: list[int | redis.ResponseError] = []
         for item, reply in zip(prepared, pipe.execute(raise_on_error=False), strict=True):
             if isinstance(reply, redis.ResponseError):
-                _log().error("ledger_script_failed", article_id=item.article_id, error=str(reply))
-                outcomes.append(reply)
-                continue
-            status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
-            alerts = [json.loads(a) for a in raw_alerts]
-            _log().debug("ledger_applied", article_id=item.article_id, status=status,
-                         events=len(item.payload["events"]), alerts=[a["kind"] for a in alerts])
-            outcomes.append(alerts)
+                _log().error("ledger_record_failed", article_id=item.article_id, error=str(reply))
+            else:
+                _log().debug("ledger_recorded", article_id=item.article_id, entries=reply)
+            outcomes.append(reply)
         return outcomes
+
+    def settle(self) -> list[dict[str, Any]]:
+        """Decide on every pending entry below the horizon, all metrics at once; returns the alerts raised.
+
+        Idempotent and atomic (one script run), so any process may call it at
+        any time; the alerts reach the Stream in order of publication.
+        """
+        dirty = sorted(m.decode() if isinstance(m, bytes) else m for m in self.connection.smembers(self.keys.ledger_dirty))
+        if not dirty:
+            return []
+        keys_ = [self.keys.ledger_inflight, self.keys.ledger_holds, self.keys.ledger_dirty, self.keys.metrics_index,
+                 self.keys.alert_ids, self.keys.alerts_stream]
+        for mid in dirty:
+            keys_ += [self.keys.ledger_pending(mid), self.keys.metric(mid), self.keys.metric_history(mid)]
+        payload = {"mids": dirty, "maxlen": self.stream_maxlen, "alerts_channel": self.keys.alerts_channel,
+                   "created_at": _now_iso()}
+        try:
+            reply = self._settle(keys=keys_, args=[json.dumps(payload)])
+        except redis.ResponseError as exc:
+            _log().error("ledger_settle_failed", metrics=len(dirty), error=str(exc))
+            raise
+        status, *raw_alerts = [r.decode("utf-8") if isinstance(r, bytes) else r for r in reply]
+        _log().debug("ledger_settled", status=status, metrics=len(dirty), alerts=len(raw_alerts))
+        return [json.loads(a) for a in raw_alerts]
+
+    def pending(self) -> int:
+        """How many recorded entries wait to be settled."""
+        dirty = [m.decode() if isinstance(m, bytes) else m for m in self.connection.smembers(self.keys.ledger_dirty)]
+        pipe = self.connection.pipeline(transaction=False)
+        for mid in dirty:
+            pipe.zcard(self.keys.ledger_pending(mid))
+        return sum(pipe.execute()) if dirty else 0
 
     def _prepare(self, article: dict[str, Any], published: datetime, events: list[Any]) -> list[dict[str, Any]]:
         """Validated events, each with everything the script needs; bad ones are logged and left out."""
@@ -253,34 +299,30 @@ class Ledger:
         }
 
     def _payload(self, article: dict[str, Any], prepared: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
-        """The script's KEYS (every key it touches, declared) and its JSON argument."""
+        """``record.lua``'s KEYS (every key it touches, declared) and its JSON argument.
+
+        Each entry's member starts with its sort key after the publication
+        time (the score): article id, version, place in the article.
+        """
         article_id = _text(article.get("id"))
-        fingerprint = _text(article.get("fingerprint"))
+        version = _text(article.get("version"))
         metric_index: dict[str, int] = {}
-        metrics: list[dict[str, Any]] = []
-        keys_ = [
-            self.keys.alerts_stream,
-            self.keys.processed_article(article_id),
-            self.keys.processed_fingerprint(fingerprint),
-            self.keys.metrics_index,
-            self.keys.alert_ids,
-        ]
-        events = []
-        for item in prepared:
+        keys_ = [self.keys.processed_article(article_id), self.keys.ledger_inflight, self.keys.ledger_dirty]
+        entries = []
+        for index, item in enumerate(prepared):
             mid = item.pop("mid")
             if mid not in metric_index:
-                metrics.append({"id": mid, "metric": item["metric"]})
-                metric_index[mid] = len(metrics)  # 1-based, as Lua counts
-                keys_ += [self.keys.metric(mid), self.keys.metric_history(mid)]
-            item.pop("metric")
-            events.append({**item, "m": metric_index[mid]})
+                metric_index[mid] = len(metric_index) + 1  # 1-based, as Lua counts
+                keys_.append(self.keys.ledger_pending(mid))
+            member = f"{article_id}{_SEP}{version}{_SEP}{index:04d}{_SEP}" + json.dumps(
+                item, ensure_ascii=False, allow_nan=False)
+            entries.append({"m": metric_index[mid], "score": repr(item["ts"]), "member": member})
         payload = {
-            "article": {"id": article_id, "version": _text(article.get("version"))},
-            "has_fingerprint": bool(fingerprint),
-            "maxlen": self.stream_maxlen,
-            "alerts_channel": self.keys.alerts_channel,
-            "metrics": metrics,
-            "events": events,
+            "version": version,
+            "inflight": horizon.member(article),
+            "ttl": self.seen_ttl,
+            "metrics": list(metric_index),
+            "entries": entries,
         }
         return keys_, payload
 
@@ -298,7 +340,7 @@ class Ledger:
             if metric_raw is None:
                 continue
             history = [json.loads(h) for h in history_raw]
-            history.sort(key=lambda h: h.get("published_at") or "")  # stable: arrival order breaks ties
+            history.sort(key=lambda h: (h.get("published_at") or "", h.get("article") or ""))  # stable: settle order
             current = json.loads(current_raw) if current_raw else None
             if current is not None:
                 current.pop("ts", None)

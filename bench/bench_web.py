@@ -72,12 +72,11 @@ def fill(ledger: Ledger, metrics: int, reports: int) -> int:
                                   "unit": unit, "text": f"about {round(value):,}"},
                      "mode": mode, "since": None, "status": status, "attribution": "officials",
                      "evidence": evidence, "span": [0, len(evidence)]}
-            item = ledger.prepare(article, [event])
-            if item is not None:
-                prepared.append(item)
+            prepared.append(ledger.prepare(article, [event]))
     raised = 0
     for i in range(0, len(prepared), 200):
-        raised += sum(len(a) for a in ledger.commit_many(prepared[i:i + 200]) if isinstance(a, list))
+        ledger.record_many(prepared[i:i + 200])
+        raised += len(ledger.settle())
     return raised
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from alerts.horizon import Horizon
 from alerts.ledger import Ledger
 from worker import jobs
 from worker.jobs import BATCH_ARTICLES, BATCH_CHARS, batch_job_id, batches, enqueue_articles, make_queue
@@ -91,8 +92,9 @@ def test_an_article_queued_again_in_another_batch_raises_no_alert_twice(redis_cl
     assert job is not None
     run_worker(redis_client, queue)
     result = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).return_value()
-    assert result is not None and [len(a["alerts"]) for a in result["articles"]] == [0, 0, 1]
-    assert redis_client.xlen(keys.alerts_stream) == 3
+    assert result is not None and [a["entries"] for a in result["articles"]] == [0, 0, 1]
+    assert len(result["alerts"]) == 1 and redis_client.xlen(keys.alerts_stream) == 3
+    assert Horizon(redis_client, keys).in_flight() == []
 
 
 class BuggyExtractor:
@@ -119,10 +121,33 @@ def test_a_bad_article_leaves_its_batch_and_fails_alone(redis_client, keys, monk
     result = Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).return_value()
     assert result is not None and [a["article"] for a in result["articles"]] == ["a1", "a3"]
     assert result["requeued"] == [keys.job_id("a2", "v1")]
-    assert troop_figure(redis_client, keys)["value"] == 3000
+    # a2 (published between a1 and a3) is in flight again, in its own job: a3's figure waits for it
+    assert [name for name, _ts in Horizon(redis_client, keys).in_flight()] == ["a2:v1"]
+    assert troop_figure(redis_client, keys)["value"] == 1000 and Ledger(redis_client, keys).pending() == 1
 
     alone = Job.fetch(keys.job_id("a2", "v1"), connection=redis_client, serializer=JSONSerializer)
     assert alone.args[0] == [poison] and alone.retries_left == jobs.RETRY.max
+
+
+def test_a_job_that_fails_for_good_leaves_flight_and_the_ledger_settles_past_it(redis_client, keys, monkeypatch):
+    jobs.preload()
+    monkeypatch.setattr(jobs, "_extractor", BuggyExtractor(jobs._extractor))
+    queue = make_queue(redis_client, keys)
+    list(enqueue_articles(queue, keys, [article(1, 1000), article(2, text="poison"), article(3, 3000)]))
+    ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True, max_jobs=1)
+    alone = Job.fetch(keys.job_id("a2", "v1"), connection=redis_client, serializer=JSONSerializer)
+    alone.retries_left = 1  # its last try: RQ retries it once more, and it stays in flight
+    alone.save()
+
+    ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True, max_jobs=1)
+    assert alone.get_status() == "scheduled" and [n for n, _ in Horizon(redis_client, keys).in_flight()] == ["a2:v1"]
+    assert troop_figure(redis_client, keys)["value"] == 1000
+
+    queue.enqueue_job(Job.fetch(alone.id, connection=redis_client, serializer=JSONSerializer))  # due now
+    ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True, max_jobs=1)
+    assert alone.get_status() == "failed"
+    assert Horizon(redis_client, keys).in_flight() == []
+    assert troop_figure(redis_client, keys)["value"] == 3000 and Ledger(redis_client, keys).pending() == 0
     run_worker(redis_client, queue)
     assert alone.get_status() in ("scheduled", "failed")  # its own retries, then the failed registry: visible, not lost
 
@@ -141,3 +166,12 @@ def test_a_headline_is_read_only_when_its_body_gives_no_event(redis_client, keys
     assert figures["PRK:RUS:drones:drones"]["current"]["evidence"] == "North Korea sends 5,000 drones to Russia"
     # the body's figure only, not the headline's as well
     assert [h["value"] for h in figures["PRK:RUS:troops:soldiers"]["history"]] == [12000]
+
+
+def test_the_worker_keeps_processed_markers_for_the_seen_window(redis_client, keys, monkeypatch):
+    monkeypatch.setenv("TRANSFERWATCH_SEEN_DAYS", "2")  # read by the worker (Settings.from_env)
+    queue = make_queue(redis_client, keys)
+    list(enqueue_articles(queue, keys, [article(1, 1000)]))
+    run_worker(redis_client, queue)
+    assert troop_figure(redis_client, keys)["value"] == 1000
+    assert 2 * 86400 - 60 < redis_client.ttl(keys.processed_article("a1")) <= 2 * 86400

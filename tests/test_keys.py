@@ -26,17 +26,17 @@ def test_no_redis_name_is_built_outside_keys_py():
 
 
 def test_the_guard_sees_a_name_built_by_hand():
-    assert BYPASS.search('self.pending = keys.key("commit", "pending")')
+    assert BYPASS.search('self.pending = keys.key("pending", "x")')
     assert BYPASS.search('pattern = f"{keys.prefix}:*"')
-    assert not BYPASS.search("self.pending = keys.commit_pending")
+    assert not BYPASS.search("self.pending = keys.ledger_inflight")
 
 
 def test_names_keep_their_layout():
     keys = Keys("P")
-    assert (keys.stats, keys.commit_pending, keys.commit_ticket, keys.alert_ids) == (
-        "P:stats", "P:commit:pending", "P:commit:ticket", "P:alert-ids")
-    assert (keys.first_seen("a1"), keys.processed_fingerprint("f1"), keys.processed_fingerprint("")) == (
-        "P:firstseen:a1", "P:processed:fp:f1", "P:processed:fp:-")
+    assert (keys.stats, keys.ledger_inflight, keys.ledger_holds, keys.alert_ids) == (
+        "P:stats", "P:inflight", "P:holds", "P:alert-ids")
+    assert (keys.ledger_pending("m"), keys.ledger_dirty) == ("P:pending:m", "P:pending-metrics")
+    assert (keys.first_seen("a1"), keys.processed_article("a1")) == ("P:firstseen:a1", "P:processed:a1")
     assert (keys.dispatch_due("s"), keys.dispatch_pending("s"), keys.dispatch_attempts("s"), keys.dispatch_stats("s")) == (
         "P:dispatch:due:s", "P:dispatch:pending:s", "P:dispatch:attempts:s", "P:dispatch:stats:s")
     assert keys.scan_patterns("P:rq") == ("P:*", "P:rq:*P*")

@@ -9,6 +9,7 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
+from alerts.horizon import Horizon
 from worker.jobs import enqueue_article, make_queue
 from worker.service import queue_is_drained
 from worker.workers import ArticleWorker, recover_jobs_of, release_stranded_jobs
@@ -114,7 +115,9 @@ def test_a_job_its_worker_died_on_before_starting_it_is_recovered_at_once(redis_
     assert recover_jobs_of(redis_client, keys, "dead-1") == [job.id]
     assert (queue.job_ids, registry.count) == ([job.id], 0)
     assert redis_client.llen(IntermediateQueue.get_intermediate_queue_key(queue.key)) == 0
+    assert Horizon(redis_client, keys).in_flight()[0][0] == "a1:v1", "its article is still to be recorded"
 
     ArticleWorker([queue], connection=redis_client, serializer=JSONSerializer).work(burst=True)
     assert Job.fetch(job.id, connection=redis_client, serializer=JSONSerializer).get_status() == "finished"
+    assert Horizon(redis_client, keys).in_flight() == []
     redis_client.delete(dead.key)

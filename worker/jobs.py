@@ -27,22 +27,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import redis
 import structlog
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from alerts.horizon import Horizon, member
 from worker import metrics
-from worker.commit_order import CommitOrder
 from worker.errors import ExtractionError, LedgerError, TransferwatchError
 from worker.keys import Keys
+from worker.settings import Settings
 
 if TYPE_CHECKING:
     from worker.extract import Extractor
@@ -62,8 +62,9 @@ RESULT_TTL = 3600
 FAILURE_TTL = 30 * 24 * 3600
 RETRY = Retry(max=3, interval=[5, 30, 120])
 
+_GONE = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
 _extractor: Extractor | None = None
-_enqueue_lock = threading.Lock()
 
 
 def make_queue(connection, keys: Keys) -> Queue:
@@ -111,26 +112,37 @@ def enqueue_article(queue: Queue, keys: Keys, article: dict[str, Any]) -> Job | 
 
 def enqueue_batch(queue: Queue, keys: Keys, articles: list[dict[str, Any]], *,
                   result_ttl: int = RESULT_TTL) -> Job | None:
-    """Queue one batch, with its commit ticket; ``None`` when a job with its id already exists.
-
-    Ticket and enqueue happen under one lock so that, within a process, tickets
-    follow queue order (a worker never waits on a job queued behind its own).
-    """
+    """Queue one batch, its articles put in flight first (``alerts/horizon.py``); ``None`` when a job with its id
+    already exists."""
     job_id = batch_job_id(keys, articles)
-    with _enqueue_lock:
-        order = CommitOrder(queue.connection, keys)
-        new_ticket = order.take_ticket(job_id)
-        try:
-            return _enqueue(queue, job_id, articles, keys.prefix, result_ttl)
-        except DuplicateJobError:
-            if new_ticket:  # the job exists and is done: nobody must wait for it
-                order.done(job_id)
-            return None
-        except Exception:
-            if new_ticket:
-                with contextlib.suppress(redis.RedisError):
-                    order.done(job_id)
-            raise
+    horizon = Horizon(queue.connection, keys)
+    added = horizon.track(articles)
+    try:
+        return _enqueue(queue, job_id, articles, keys.prefix, result_ttl)
+    except DuplicateJobError:
+        existing = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
+        if added and existing.get_status() in _GONE:  # that job will not record them: nothing to wait for
+            horizon.forget([a for a in articles if member(a) in added])
+        return None
+    except Exception:
+        if added:
+            with contextlib.suppress(redis.RedisError):
+                horizon.forget([a for a in articles if member(a) in added])
+        raise
+
+
+def job_failed(job: Job, connection: redis.Redis, *_exc_info: object) -> None:
+    """RQ's failure callback (each failed try): once no retry is left, the job's articles leave flight, and the
+    ledger settles what waited for them."""
+    if job.retries_left:
+        return  # RQ retries it: its articles are still to be recorded
+    from alerts.ledger import Ledger
+
+    articles, prefix = job.args[0], job.args[1]
+    keys = Keys(prefix)
+    Horizon(connection, keys).forget(articles)
+    log.warning("articles_out_of_flight", job_id=job.id, articles=[a.get("id") for a in articles])
+    Ledger(connection, keys, seen_ttl=Settings.from_env().seen_ttl).settle()
 
 
 def _enqueue(queue: Queue, job_id: str, articles: list[dict[str, Any]], prefix: str, result_ttl: int) -> Job:
@@ -143,6 +155,7 @@ def _enqueue(queue: Queue, job_id: str, articles: list[dict[str, Any]], prefix: 
         job_id=job_id,
         unique=True,
         retry=RETRY,
+        on_failure=Callback(job_failed),
         result_ttl=result_ttl,
         failure_ttl=FAILURE_TTL,
         description=f"article {first}{more}",
@@ -203,13 +216,14 @@ def _with_headline_events(articles: list[dict[str, Any]], results: list) -> list
 
 
 def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
-    """Extract each article's transfer events and hand them to the ledger, in order; returns a summary.
+    """Extract each article's transfer events, record them in the ledger and settle it; returns a summary.
 
-    Extraction and the ledger's preparation run first for the whole batch; the
-    ledger commits (one round trip) wait for the jobs queued before this one
-    (:class:`CommitOrder`). A lost Redis connection fails the batch (RQ retries
-    it; the ledger skips what it already applied); any other error in one
-    article of several sends that article to a job of its own.
+    Extraction and the ledger's preparation run first for the whole batch, then
+    the records (one round trip), then :meth:`Ledger.settle`, which decides on
+    whatever no article in flight can precede any more. A lost Redis
+    connection fails the batch (RQ retries it; the ledger skips what it already
+    recorded); any other error in one article of several sends that article to
+    a job of its own.
     """
     from rq import get_current_job
 
@@ -221,15 +235,14 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
         raise TransferwatchError("process_articles runs as an RQ job (it needs the job's connection and id)")
     connection = job.connection
     keys = Keys(prefix)
-    order = CommitOrder(connection, keys)
     alone = len(articles) == 1
     started = time.perf_counter()
     processed: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     structlog.contextvars.bind_contextvars(job_id=job.id)
     try:
-        ledger = Ledger(connection, keys)
-        ready = []  # (article, its events, what the ledger will commit)
+        ledger = Ledger(connection, keys, seen_ttl=Settings.from_env().seen_ttl)
+        ready = []  # (article, its events, what the ledger will record)
         for article, events in zip(articles, _events_of_all(articles), strict=True):
             with _article_context(article):
                 try:
@@ -241,34 +254,32 @@ def process_articles(articles: list[dict[str, Any]], prefix: str) -> dict[str, A
                     if alone:
                         raise
                     failed.append(article)
-        order.wait_turn(job.id)  # articles queued before these commit first
-        committing = [prepared for _article, _events, prepared in ready if prepared is not None]
-        outcomes = iter(ledger.commit_many(committing))  # one round trip; a lost connection raises: batch retried
-        for article, events, prepared in ready:
-            alerts = next(outcomes) if prepared is not None else []
+        outcomes = ledger.record_many([prepared for _article, _events, prepared in ready])  # a lost connection raises
+        for (article, events, _prepared), outcome in zip(ready, outcomes, strict=True):
             with _article_context(article):
-                if isinstance(alerts, Exception):
-                    error = LedgerError(f"article {article['id']}: the ledger script failed: {alerts}")
-                    error.__cause__ = alerts
+                if isinstance(outcome, Exception):
+                    error = LedgerError(f"article {article['id']}: the ledger script failed: {outcome}")
+                    error.__cause__ = outcome
                     _log_failure(article, "ledger", error, job, alone)
                     if alone:
                         raise error
                     failed.append(article)
                     continue
-                processed.append({"article": article["id"], "events": len(events), "alerts": [a["id"] for a in alerts]})
-                log.info("article_processed", url=article.get("url"), events=len(events), alerts=len(alerts))
+                processed.append({"article": article["id"], "events": len(events), "entries": outcome})
+                log.info("article_recorded", url=article.get("url"), events=len(events), entries=outcome)
+        alerts = ledger.settle()
     except Exception:
         metrics.count(connection, keys, articles_failed=len(articles))
         raise
     finally:
-        order.done(job.id)
         structlog.contextvars.unbind_contextvars("job_id")
     requeued = _requeue_alone(job, keys, failed) if failed else []
     seconds = time.perf_counter() - started
     metrics.count(connection, keys, articles_processed=len(processed), articles_failed=len(failed),
                   events_extracted=sum(p["events"] for p in processed),
-                  alerts_raised=sum(len(p["alerts"]) for p in processed), job_seconds=seconds)
-    return {"articles": processed, "requeued": requeued, "seconds": round(seconds, 3)}
+                  alerts_raised=len(alerts), job_seconds=seconds)
+    return {"articles": processed, "alerts": [a["id"] for a in alerts], "requeued": requeued,
+            "seconds": round(seconds, 3)}
 
 
 def _log_failure(article: dict[str, Any], step: str, error: BaseException, job: Job, alone: bool) -> None:

@@ -68,16 +68,6 @@ class Keys:
         """Job id of a batch of several articles; ``digest`` is derived from their ids and versions."""
         return _JOB_ID_UNSAFE.sub("_", f"{self.prefix}-batch-{digest}")
 
-    @property
-    def commit_pending(self) -> str:
-        """Sorted set: jobs queued and not yet committed, by ticket (``worker/commit_order.py``)."""
-        return self.key("commit", "pending")
-
-    @property
-    def commit_ticket(self) -> str:
-        """Counter: the last commit ticket given out."""
-        return self.key("commit", "ticket")
-
     # --- poller ------------------------------------------------------------
     def feed_state(self, feed_name: str) -> str:
         """Hash: per-feed schedule and health (etag, last_modified, next_poll, errors...)."""
@@ -117,9 +107,24 @@ class Keys:
     def processed_article(self, article_id: str) -> str:
         return self.key("processed", article_id)
 
-    def processed_fingerprint(self, fingerprint: str) -> str:
-        """String: an article with this content fingerprint was applied (``-``: the article has none)."""
-        return self.key("processed", "fp", fingerprint or "-")
+    def ledger_pending(self, metric_id: str) -> str:
+        """Sorted set: a metric's recorded events not yet settled, by publication time (``alerts/ledger.py``)."""
+        return self.key("pending", metric_id)
+
+    @property
+    def ledger_dirty(self) -> str:
+        """Set: ids of the metrics with pending events."""
+        return self.key("pending-metrics")
+
+    @property
+    def ledger_inflight(self) -> str:
+        """Sorted set: articles queued and not yet recorded (``id:version``), by publication time (``alerts/horizon.py``)."""
+        return self.key("inflight")
+
+    @property
+    def ledger_holds(self) -> str:
+        """Sorted set: pollers gathering articles (one member per feed poll), by when the hold expires (ms)."""
+        return self.key("holds")
 
     @property
     def alert_ids(self) -> str:

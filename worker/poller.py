@@ -33,6 +33,8 @@ import redis
 import structlog
 from redis.typing import EncodableT, FieldT
 
+from alerts.horizon import Horizon
+from alerts.ledger import Ledger
 from worker.entries import Entry, page_text, parse_feed, with_text
 from worker.feeds import FeedConfig, FeedsWatcher
 from worker.fetch import PAGE_ACCEPT, Fetcher, FetchResult
@@ -191,6 +193,8 @@ class Poller:
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="poll")
         self._inflight: dict[str, Future[FeedOutcome]] = {}
         self._release = connection.register_script(_RELEASE)
+        self.horizon = Horizon(connection, keys)
+        self.ledger = Ledger(connection, keys)  # only settles here: the seen window is the workers' concern
         self._random = random.Random()
 
     @property
@@ -309,7 +313,13 @@ class Poller:
                     if next_due(state, feed, jitter) > self.clock():  # another poller just did it
                         outcome.skipped = "not_due"
                         return outcome
-                    self._poll_leased(feed, state, outcome, flog)
+                    # the ledger settles nothing while articles of this poll may still be on their way to flight
+                    self.horizon.hold(f"{feed.name}:{token}", self.lease_ms / 1000)
+                    try:
+                        self._poll_leased(feed, state, outcome, flog)
+                    finally:
+                        self.horizon.release(f"{feed.name}:{token}")
+                    self.ledger.settle()  # what waited for this poll
                 finally:
                     self._release(keys=[lease_key], args=[token])
             except redis.RedisError as exc:

@@ -233,6 +233,18 @@ class Service:
         log.info("service_stopped")
         return 1 if failed else 0
 
+    def _settle(self, connection: redis.Redis) -> None:
+        """Every job done: settle the ledger (the workers did, unless a poll held it then); say what still waits."""
+        from alerts.horizon import Horizon
+        from alerts.ledger import Ledger
+
+        Ledger(connection, self.keys, seen_ttl=self.settings.seen_ttl).settle()
+        waiting = Horizon(connection, self.keys).in_flight()
+        if waiting:
+            log.warning("ledger_waits_for_articles_in_flight", count=len(waiting),
+                        articles=[name for name, _ts in waiting[:20]],
+                        hint="entries published after these settle once they are recorded or their jobs fail for good")
+
     def run_once(self, timeout: float = 3600.0, delivery_timeout: float = 120.0) -> int:
         """Poll due feeds once, process every queued article, deliver every alert, then stop.
 
@@ -269,6 +281,7 @@ class Service:
                         StartedJobRegistry(queue=queue).cleanup()
                         next_cleanup = time.monotonic() + 5
                 pool.stop()
+            self._settle(connection)
             with Dispatcher(connection, self.keys) as dispatcher:
                 delivered = dispatcher.drain(timeout=max(1.0, min(delivery_timeout, deadline - time.monotonic())))
             if not delivered:

@@ -25,7 +25,6 @@ from rq.serializers import JSONSerializer
 from rq.utils import now as time_now
 from rq.worker import SimpleWorker
 
-from worker.commit_order import CommitOrder
 from worker.jobs import make_queue
 from worker.keys import Keys
 
@@ -112,7 +111,6 @@ def recover_jobs_of(connection: redis.Redis, keys: Keys, worker_name: str) -> li
             continue
         recovered.append(job_id)
     if recovered:
-        CommitOrder(connection, keys).done(*recovered)  # retried later: later articles need not wait for it
         if started:
             registry.cleanup()
         log.warning("jobs_recovered_from_dead_worker", worker=worker_name, jobs=recovered)

@@ -1,4 +1,4 @@
-"""Ledger.commit_many: a batch's articles in one round trip, each still atomic and in order."""
+"""Ledger.record_many: a batch's articles in one round trip, each still atomic; settle decides afterwards."""
 
 from __future__ import annotations
 
@@ -9,20 +9,22 @@ from alerts.ledger import Ledger
 from ledger_support import article_of, ledger_for, load, run, timeline_names
 
 
-def test_commit_many_raises_what_apply_one_by_one_raises(redis_client, keys):
-    timeline = load(timeline_names()[0])
-    one_by_one = [(a["kind"], a["current"]["value"]) for a in run(ledger_for(redis_client, keys, timeline), timeline)]
+def test_record_many_then_settle_raises_what_apply_one_by_one_in_publication_order_raises(redis_client, keys):
+    timeline = load(timeline_names()[0])  # x3 comes last but was published second
+    in_order = dict(timeline, articles=sorted(timeline["articles"], key=lambda a: a["published"]))
+    one_by_one = [(a["kind"], a["current"]["value"]) for a in run(ledger_for(redis_client, keys, timeline), in_order)]
 
     other = keys.__class__(keys.prefix + "-many")
     ledger = ledger_for(redis_client, other, timeline)
     prepared = [ledger.prepare(article_of(item), item["events"]) for item in timeline["articles"]]
-    outcomes = ledger.commit_many([p for p in prepared if p is not None])
-    assert not [o for o in outcomes if isinstance(o, Exception)]
-    assert [(a["kind"], a["current"]["value"]) for alerts in outcomes if isinstance(alerts, list) for a in alerts] == one_by_one
-    assert one_by_one, "the timeline raises alerts"
+    outcomes = ledger.record_many(prepared)
+    assert all(isinstance(o, int) for o in outcomes) and any(outcomes)
+    assert redis_client.xlen(other.alerts_stream) == 0, "recording decides nothing"
+    assert sorted((a["kind"], a["current"]["value"]) for a in ledger.settle()) == sorted(one_by_one)
+    assert len(one_by_one) == 3, "x3 is no longer late: it is the decrease to 11,000"
 
 
-def test_a_script_error_on_one_article_leaves_the_others_applied(redis_client, keys):
+def test_a_script_error_on_one_article_leaves_the_others_recorded(redis_client, keys):
     ledger = Ledger(redis_client, keys)
     first_item, *_ = load("increments.json")["articles"]
     article, [event] = article_of(first_item), first_item["events"]
@@ -31,10 +33,9 @@ def test_a_script_error_on_one_article_leaves_the_others_applied(redis_client, k
     bigger = event | {"quantity": event["quantity"] | {"value": 20000, "low": 20000, "text": "more than 20,000"}}
     second = ledger.prepare(later, [bigger])
     odd = ledger.prepare(article | {"id": "t5", "fingerprint": "fp-t5"}, [event])
-    assert good is not None and second is not None and odd is not None
-    broken = dataclasses.replace(odd, payload={**odd.payload, "events": "not a list"})  # what a script bug meets
+    broken = dataclasses.replace(odd, payload={**odd.payload, "entries": "not a list"})  # what a script bug meets
 
-    first, error, last = ledger.commit_many([good, broken, second])
-    assert isinstance(first, list) and [a["kind"] for a in first] == ["first_report"]
+    first, error, last = ledger.record_many([good, broken, second])
+    assert (first, last) == (1, 1)
     assert isinstance(error, Exception)
-    assert isinstance(last, list) and [a["kind"] for a in last] == ["increase"]
+    assert [a["kind"] for a in ledger.settle()] == ["first_report", "increase"]

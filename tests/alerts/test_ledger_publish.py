@@ -69,7 +69,7 @@ def test_stream_is_capped_approximately(redis_client, keys):
     for n in range(300):
         event = dict(item["events"][0], quantity=dict(item["events"][0]["quantity"], value=1000 + n),
                      evidence=f"{1000 + n} more troops.")
-        ledger.apply(dict(article_of(item), id=f"cap-{n}", fingerprint=f"fp-cap-{n}"), [event])
+        ledger.apply(dict(article_of(item), id=f"cap-{n:03d}", fingerprint=f"fp-cap-{n}"), [event])
     length = redis_client.xlen(keys.alerts_stream)
     assert 10 <= length < 300
     last = json.loads(redis_client.xrevrange(keys.alerts_stream, count=1)[0][1][b"data"])

@@ -7,7 +7,7 @@ import json
 import pytest
 import redis
 
-from alerts.ledger import Ledger
+from alerts.ledger import Ledger, Prepared
 from alerts.rules import CategoryRule, Rules, parse_published
 from worker.connection import client_from_url
 
@@ -42,19 +42,21 @@ def test_a_higher_threshold_makes_a_revision_corroboration(redis_client, keys):
 
 
 def test_a_script_that_fails_while_deciding_writes_nothing(redis_client, keys):
-    """The script reads and decides before its first write: an error there leaves Redis untouched."""
+    """The settle script reads and decides before its first write: an error there leaves the entries pending."""
     ledger = Ledger(redis_client, keys)
     item = load("troops_revised.json")["articles"][0]
     second = dict(item["events"][0], quantity=dict(item["events"][0]["quantity"], value=9000), evidence="9,000")
     prepared = ledger._prepare(article_of(item), parse_published(item["published"]), item["events"] + [second])
     del prepared[1]["rule"]  # the second event (9,000, sorted after 10,000) cannot be decided
     keys_, payload = ledger._payload(article_of(item), prepared)
+    assert ledger.record_many([Prepared(item["id"], keys_, payload)]) == [2]
+    before = sorted(redis_client.scan_iter(match=f"{keys.prefix}*"))
 
     with pytest.raises(redis.ResponseError):
-        ledger._script(keys=keys_, args=[json.dumps(payload)])
+        ledger.settle()
 
-    assert list(redis_client.scan_iter(match=f"{keys.prefix}*")) == []
-    assert ledger.apply(article_of(item), item["events"])[0]["kind"] == "first_report"
+    assert sorted(redis_client.scan_iter(match=f"{keys.prefix}*")) == before
+    assert ledger.figures() == [] and ledger.pending() == 2
 
 
 def test_a_late_earlier_mention_of_an_increment_is_the_same_news(redis_client, keys):

@@ -125,8 +125,9 @@ def test_a_receiver_that_is_down_fails_the_run_in_bounded_time_and_the_next_run_
     assert sorted(a["id"] for a in received) == sorted(a["id"] for a in stream_alerts(redis_client, keys))
 
 
-def test_four_workers_raise_the_alerts_of_one_worker_in_queue_order(redis_client, keys, service_env, http_server, tmp_path):
-    """Twelve rising troop figures in one poll: without commit order, a later figure often commits first."""
+def test_four_workers_raise_the_alerts_of_one_worker_in_publication_order(redis_client, keys, service_env, http_server,
+                                                                        tmp_path):
+    """Twelve rising troop figures in one poll: settled in order of publication, whoever records them first."""
     items = [{"guid": f"rise-{i:02d}", "published": f"2024-10-{i + 1:02d}T08:00:00Z", "title": f"Troops {i}",
               "text": f"North Korea has sent {2000 * (i + 1):,} troops to Russia, officials said on Monday."}
              for i in range(12)]
@@ -138,7 +139,7 @@ def test_four_workers_raise_the_alerts_of_one_worker_in_queue_order(redis_client
     assert result.returncode == 0, result.stderr[-3000:]
     got = [(a["kind"], a["current"]["value"]) for a in stream_alerts(redis_client, keys)]
     assert got == [("first_report", 2000)] + [("increase", 2000 * (i + 1)) for i in range(1, 12)]
-    assert redis_client.zcard(keys.commit_pending) == 0
+    assert redis_client.zcard(keys.ledger_inflight) == 0 and redis_client.scard(keys.ledger_dirty) == 0
 
 
 def test_every_redis_key_carries_the_prefix(http_server, tmp_path):

@@ -1,33 +1,55 @@
--- Apply one article's validated events to the figure ledger and publish its alerts, atomically.
+-- Settle the metrics with pending entries: decide on them, oldest first, record history, publish alerts, atomically.
 --
--- Redis runs a script to the end before any other command, so two workers
--- applying two articles about one metric are serialised here: the second sees
--- the figure the first made current and cannot raise `increase` from the same
--- previous figure. The script reads and decides first and writes only at the
--- end, so an error while deciding leaves nothing half written.
+-- record.lua leaves each article's events pending, scored by publication time;
+-- their members start with a sort key (article id, version, place in the
+-- article), so entries of the same time come in the same order every time.
+-- This script takes the entries published before the *horizon* (the oldest
+-- article still in flight: queued, not yet recorded; entries at that very time
+-- wait), merges the metrics' entries in (time, sort key) order and applies the
+-- rules in that order, so alerts reach the Stream in order of publication;
+-- while a poller holds settling (it is gathering articles) it takes none. So
+-- the ledger is a function of the articles and their publication times, not of
+-- the order workers met them. An entry older than what its metric already
+-- settled (the article came late) takes its place in the history but never
+-- becomes current and raises no alert: `older`, or `corroboration` when it agrees.
 --
--- KEYS[1] alerts stream          KEYS[2] processed versions of this article id (set)
--- KEYS[3] fingerprint marker     KEYS[4] metrics index (set)
--- KEYS[5] raised alert ids (set) KEYS[6 + 2(i-1)], KEYS[7 + 2(i-1)]: metric i's hash and history list
--- ARGV[1] JSON payload built by alerts/ledger.py (see Ledger._payload)
+-- KEYS[1] articles in flight (sorted set)   KEYS[2] settling holds (sorted set, expiry ms)
+-- KEYS[3] metrics with pending entries (set) KEYS[4] metrics index (set)
+-- KEYS[5] raised alert ids (set)             KEYS[6] alerts stream
+-- KEYS[7 + 3(i-1)], +1, +2: metric i's pending entries (sorted set), hash, history (list)
+-- ARGV[1] JSON: {mids: [id...], maxlen, alerts_channel, created_at}
 --
--- Returns {"applied" | "duplicate", alert_json...}.
+-- Returns {"held"} or {"settled", alert_json...}.
 
-local BASE = 5
 local p = cjson.decode(ARGV[1])
-local art = p.article
-local version = art.version or ""
+local INFLIGHT, HOLDS, DIRTY, INDEX, IDS, STREAM = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local BASE = 6
 
-if redis.call('SISMEMBER', KEYS[2], version) == 1 then
-  return {'duplicate'}
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', HOLDS, '-inf', now_ms)
+if redis.call('ZCARD', HOLDS) > 0 then
+  return {'held'}
 end
-if p.has_fingerprint and redis.call('EXISTS', KEYS[3]) == 1 then
-  return {'duplicate'}
+local limit = '+inf'
+local first = redis.call('ZRANGE', INFLIGHT, 0, 0, 'WITHSCORES')
+if first[2] then
+  limit = '(' .. first[2]
 end
 
-local function present(v)
-  return v ~= nil and v ~= cjson.null
+-- every metric's entries below the horizon, merged in (time, sort key) order
+local work = {}
+for i, _ in ipairs(p.mids) do
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[BASE + 3 * i - 2], '-inf', limit)) do
+    local split = string.find(member, '\31{', 1, true)
+    local ev = cjson.decode(string.sub(member, split + 1))
+    table.insert(work, {i = i, key = string.sub(member, 1, split - 1), ev = ev})
+  end
 end
+table.sort(work, function(x, y)
+  if x.ev.ts ~= y.ev.ts then return x.ev.ts < y.ev.ts end
+  return x.key < y.key
+end)
 
 local function replace(s, hole, with)
   local i, j = string.find(s, hole, 1, true)
@@ -47,23 +69,23 @@ end
 
 -- per-metric state, loaded on first use, written back at the end ---------------
 local states = {}
-local order = {}
 
 local function state(i)
   local s = states[i]
   if s then return s end
-  local mkey, hkey = KEYS[BASE + 2 * i - 1], KEYS[BASE + 2 * i]
-  local cur = redis.call('HGET', mkey, 'current')
-  local sources = redis.call('HGET', mkey, 'sources')
+  local mkey = KEYS[BASE + 3 * i - 1]
+  local cur_raw = redis.call('HGET', mkey, 'current')
+  local sources_raw = redis.call('HGET', mkey, 'sources')
+  local mark_raw = redis.call('HGET', mkey, 'settled')
   s = {
-    i = i, mkey = mkey, hkey = hkey,
-    cur = cur and cjson.decode(cur) or nil,
-    sources = sources and cjson.decode(sources) or {},
+    mkey = mkey,
+    cur = cur_raw and cjson.decode(cur_raw) or nil,
+    sources = sources_raw and cjson.decode(sources_raw) or {},
+    mark = mark_raw and cjson.decode(mark_raw) or nil,   -- {ts, key} of the last entry settled in order
     cur_dirty = false, sources_dirty = false,
     seen = {}, new_seen = {}, inc = {}, inc_dirty = {}, history = {},
   }
   states[i] = s
-  table.insert(order, i)
   return s
 end
 
@@ -102,11 +124,11 @@ local raised = {}
 
 local function raise(kind, ev, prev)
   local id = ev.ids[kind]
-  if raised[id] or redis.call('SISMEMBER', KEYS[5], id) == 1 then return end
+  if raised[id] or redis.call('SISMEMBER', IDS, id) == 1 then return end
   raised[id] = true
   local line
   local alert = {
-    id = id, kind = kind, metric = p.metrics[ev.m].metric, current = ev.current,
+    id = id, kind = kind, metric = ev.metric, current = ev.current,
     previous = cjson.null, change = cjson.null, created_at = p.created_at,
   }
   if prev then
@@ -133,8 +155,13 @@ local function raise(kind, ev, prev)
 end
 
 -- decide ----------------------------------------------------------------------------
-for _, ev in ipairs(p.events) do
-  local s = state(ev.m)
+for _, item in ipairs(work) do
+  local s, key, ev = state(item.i), item.key, item.ev
+  s.metric = ev.metric
+  local late = s.mark ~= nil and (ev.ts < s.mark.ts or (ev.ts == s.mark.ts and key < s.mark.key))
+  if not late then
+    s.mark = {ts = ev.ts, key = key}
+  end
   local duplicate = seen(s, ev.dedupe)
   local effect = nil
   local rule = ev.rule
@@ -154,6 +181,8 @@ for _, ev in ipairs(p.events) do
     if not duplicate then
       if near then
         effect = 'repeated_increment'
+      elseif late then
+        effect = 'older'                             -- came late: no stale alert
       else
         effect = 'increment'
         raise('increment', ev, s.cur)
@@ -172,8 +201,8 @@ for _, ev in ipairs(p.events) do
       if math.abs(rel) <= rule.threshold then
         effect = 'corroboration'                     -- rule 4
         add_source(s, ev.source_ref)
-      elseif ev.ts < cur.ts then
-        effect = 'older'                             -- rule 6
+      elseif late or ev.ts < cur.ts then
+        effect = 'older'                             -- rule 6, and any article that came late
       elseif rel > 0 then
         effect = 'increase'                          -- rule 3
         raise('increase', ev, cur)
@@ -190,7 +219,7 @@ for _, ev in ipairs(p.events) do
 
   if effect then
     s.seen[ev.dedupe] = true
-    table.insert(s.new_seen, ev.dedupe)
+    table.insert(s.new_seen, {ev.dedupe, ev.entry.article})
     local entry = ev.entry
     entry.effect = effect
     table.insert(s.history, cjson.encode(entry))
@@ -198,38 +227,40 @@ for _, ev in ipairs(p.events) do
 end
 
 -- write -----------------------------------------------------------------------------
-for _, i in ipairs(order) do
+for i, mid in ipairs(p.mids) do
+  local pending, mkey, hkey = KEYS[BASE + 3 * i - 2], KEYS[BASE + 3 * i - 1], KEYS[BASE + 3 * i]
   local s = states[i]
-  local m = p.metrics[i]
-  redis.call('SADD', KEYS[4], m.id)
-  redis.call('HSETNX', s.mkey, 'metric', cjson.encode(m.metric))
-  if s.cur_dirty then
-    redis.call('HSET', s.mkey, 'current', cjson.encode(s.cur))
+  if s then
+    redis.call('ZREMRANGEBYSCORE', pending, '-inf', limit)
+    redis.call('SADD', INDEX, mid)
+    redis.call('HSETNX', mkey, 'metric', cjson.encode(s.metric))
+    redis.call('HSET', mkey, 'settled', cjson.encode(s.mark))
+    if s.cur_dirty then
+      redis.call('HSET', mkey, 'current', cjson.encode(s.cur))
+    end
+    if s.sources_dirty then
+      redis.call('HSET', mkey, 'sources', cjson.encode(s.sources))
+    end
+    for _, pair in ipairs(s.new_seen) do
+      redis.call('HSET', mkey, 'seen:' .. pair[1], pair[2])
+    end
+    for vkey, _ in pairs(s.inc_dirty) do
+      table.sort(s.inc[vkey])
+      redis.call('HSET', mkey, 'inc:' .. vkey, cjson.encode(s.inc[vkey]))
+    end
+    for _, entry in ipairs(s.history) do
+      redis.call('RPUSH', hkey, entry)
+    end
   end
-  if s.sources_dirty then
-    redis.call('HSET', s.mkey, 'sources', cjson.encode(s.sources))
-  end
-  for _, key in ipairs(s.new_seen) do
-    redis.call('HSET', s.mkey, 'seen:' .. key, art.id)
-  end
-  for vkey, _ in pairs(s.inc_dirty) do
-    table.sort(s.inc[vkey])
-    redis.call('HSET', s.mkey, 'inc:' .. vkey, cjson.encode(s.inc[vkey]))
-  end
-  for _, entry in ipairs(s.history) do
-    redis.call('RPUSH', s.hkey, entry)
+  if redis.call('ZCARD', pending) == 0 then
+    redis.call('SREM', DIRTY, mid)
   end
 end
 
-redis.call('SADD', KEYS[2], version)
-if p.has_fingerprint then
-  redis.call('SET', KEYS[3], art.id)
-end
-
-local reply = {'applied'}
+local reply = {'settled'}
 for _, a in ipairs(alerts) do
-  redis.call('SADD', KEYS[5], a.id)
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', p.maxlen, '*', 'data', a.json)
+  redis.call('SADD', IDS, a.id)
+  redis.call('XADD', STREAM, 'MAXLEN', '~', p.maxlen, '*', 'data', a.json)
   redis.call('PUBLISH', p.alerts_channel, a.json)
   redis.call('PUBLISH', a.channel, a.json)
   table.insert(reply, a.json)
