@@ -23,8 +23,9 @@ def families(keys: Keys, rq_prefix: str) -> list[str]:
         # what only recognises a feed item again: expires after the seen window (worker/poller.py)
         keys.seen_article("*"), keys.seen_fingerprint("*"), keys.first_seen("*"),
         # the ledger's
-        keys.processed_fingerprint("*"), keys.processed_article("*"), keys.metric("*"), keys.metric_history("*"),
-        keys.alert_ids, keys.alerts_stream, keys.metrics_index,
+        keys.processed_article("*"), keys.metric("*"), keys.metric_history("*"), keys.ledger_pending("*"),
+        keys.ledger_inflight, keys.ledger_dirty, keys.ledger_holds, keys.alert_ids, keys.alerts_stream,
+        keys.metrics_index,
         # RQ's: job hashes and their results expire (worker/jobs.py), the rest is registries and queues
         *keys.rq_job_patterns(rq_prefix), keys.scan_patterns(rq_prefix)[1],
         keys.scan_patterns(rq_prefix)[0],  # the rest of ours
