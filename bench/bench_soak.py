@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from alerts.stream import read_alerts  # noqa: E402
-from bench.bench_state import Deployment, feed_items, report_lines  # noqa: E402
+from bench.bench_state import Deployment, feed_items, print_before_and_after  # noqa: E402
 from worker.logs import configure  # noqa: E402
 
 
@@ -179,9 +179,7 @@ def main() -> None:
         seconds, items, keys, volatile, used = samples[i]
         print(f"  {seconds:6.0f}s {items:>8,} items {volatile:>9,} / {keys - volatile:>7,} keys "
               f"{(used - base_used) / 1e6:8.1f} MB")
-    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered, dep.queued)))
-    print("\n".join(report_lines(f"after the window (expiring keys gone {waited:.0f}s after the run)",
-                                 expired, used_expired, base_used, offered, dep.queued)))
+    print_before_and_after(after, used_after, expired, used_expired, waited, base_used, offered, dep.queued)
 
 
 if __name__ == "__main__":

@@ -159,6 +159,14 @@ def report_lines(label: str, footprint: Footprint, used: int, base_used: int, of
             f"{(used - base_used) / offered:+,.0f} bytes per article", *footprint.table(offered)]
 
 
+def print_before_and_after(after: Footprint, used_after: int, expired: Footprint, used_expired: int, waited: float,
+                           base_used: int, offered: int, queued: int) -> None:
+    """The state right after the run and once the expiring keys are gone, as both benches print it."""
+    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered, queued)))
+    print("\n".join(report_lines(f"after the window (expiring keys gone {waited:.0f}s after the run)",
+                                 expired, used_expired, base_used, offered, queued)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=5000)
@@ -189,9 +197,7 @@ def main() -> None:
     print(f"{offered:,} feed items ({args.articles:,} stories, 1 in 10 relevant, {len(copies):,} syndicated copies) "
           f"over {args.feeds} feeds: {dep.queued:,} queued, {dep.irrelevant:,} irrelevant (gate), "
           f"{dep.duplicates:,} duplicates; {args.workers} workers; {run_seconds:.0f}s; window {args.window}s")
-    print("\n".join(report_lines("right after the run", after, used_after, base_used, offered, dep.queued)))
-    print("\n".join(report_lines(f"after the window (expiring keys gone {waited:.0f}s after the run)",
-                                 expired, used_expired, base_used, offered, dep.queued)))
+    print_before_and_after(after, used_after, expired, used_expired, waited, base_used, offered, dep.queued)
 
 
 if __name__ == "__main__":

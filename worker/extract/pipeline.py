@@ -203,7 +203,7 @@ class Pipeline:
                 if ref is None:  # "Moscow was counting on another 100": more of the last thing counted
                     ref = state.counted if f.q.increment and state.counted is not None else state.previous[-1]
                 rule = self.find_items.plain.get(ref["category"])
-                measured = f.end < len(w) and any(w[f.end] in words for words in categories()[ref["category"]].units.values())
+                measured = f.end < len(w) and any(w[f.end] in words for words in self.categories[ref["category"]].units.values())
                 if rule is not None and (not pairs or moved or so_far or total or measured):
                     item = Mention("item", ref["category"], f.start, f.end, f.q.cstart, f.q.cend, rule)
                     out.append(Pair(item, f, ref=ref))
